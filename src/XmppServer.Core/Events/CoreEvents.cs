@@ -1,0 +1,18 @@
+using XmppServer.Protocol;
+
+namespace XmppServer.Core.Events;
+
+/// <summary>An account was deleted; every module removes the data it keeps for it.</summary>
+public sealed record UserDeleted(Jid User);
+
+/// <summary>A client bound a resource (RFC 6120 §7).</summary>
+public sealed record SessionBound(IXmppSession Session);
+
+/// <summary>A bound session ended, for whatever reason. Sent after the session left the session manager.</summary>
+public sealed record SessionClosed(IXmppSession Session, bool WasAvailable);
+
+/// <summary>
+/// A client sent presence with no 'to' (RFC 6121 §4.2, §4.4, §4.5) and the core updated its availability.
+/// <paramref name="IsInitial"/> is true for the first available presence of the session.
+/// </summary>
+public sealed record PresenceBroadcastRequested(IXmppSession Session, XmppElement Presence, bool WasAvailable, bool IsInitial);

@@ -1,0 +1,9 @@
+namespace XmppServer.Core.Modules;
+
+public enum IqType
+{
+    Get,
+    Set,
+    Result,
+    Error,
+}

@@ -1,0 +1,8 @@
+namespace XmppServer.Core.Routing;
+
+public enum StanzaKind
+{
+    Message,
+    Presence,
+    Iq,
+}
