@@ -59,7 +59,7 @@ public static class JidPrep
             }
         }
 
-        // RFC 8265 §3.3.3 rule 5: the Bidi Rule applies to strings holding right-to-left code points.
+        // RFC 8265 §3.3.2 rule 5: the Bidi Rule applies to strings holding right-to-left code points.
         if (JidPrecis.HasRightToLeft(cps) && !JidPrecis.SatisfiesBidiRule(cps))
         {
             return null;
@@ -105,7 +105,7 @@ public static class JidPrep
         if (Ascii.IsValid(value) && !value.Contains("xn--", StringComparison.OrdinalIgnoreCase))
         {
             var lower = value.ToLowerInvariant();
-            return lower.Length <= MaxDomainNameLength && AreValidLabels(lower) ? lower : null;
+            return lower.Length <= MaxDomainNameLength && AreValidLdhLabels(lower) ? lower : null;
         }
 
         return PrepareInternationalDomain(value);
@@ -156,7 +156,7 @@ public static class JidPrep
             }
         }
 
-        // RFC 8265 §3.3.3 rule 3: case mapping; ASCII needs nothing else (it is in NFC and has no width variants).
+        // RFC 8265 §3.3.2 rule 3: case mapping; ASCII needs nothing else (it is in NFC and has no width variants).
         return value.Length <= MaxPartBytes ? value.ToLowerInvariant() : null;
     }
 
@@ -185,7 +185,7 @@ public static class JidPrep
         return null;
     }
 
-    // RFC 8265 §3.3.3 rules 1-4: width mapping, no additional mapping, toLowerCase, NFC.
+    // RFC 8265 §3.3.2 rules 1-4: width mapping, no additional mapping, toLowerCase, NFC.
     private static string? ApplyUsernameCaseMappedRules(string value)
     {
         if (!JidPrecis.TryGetCodePoints(value, out var cps))
@@ -203,7 +203,7 @@ public static class JidPrep
         return NormalizeC(JidPrecis.FromCodePoints(lowered));
     }
 
-    // RFC 8265 §4.2.3 rules 1-4: no width mapping, non-ASCII spaces to U+0020, no case mapping, NFC.
+    // RFC 8265 §4.2.2 rules 1-4: no width mapping, non-ASCII spaces to U+0020, no case mapping, NFC.
     private static string? ApplyOpaqueStringRules(string value)
     {
         if (!JidPrecis.TryGetCodePoints(value, out var cps))
@@ -259,6 +259,28 @@ public static class JidPrep
         return Fits(canonical) ? canonical : null;
     }
 
+    // The common case of a plain ASCII host name, checked without allocating.
+    private static bool AreValidLdhLabels(ReadOnlySpan<char> name)
+    {
+        foreach (var range in name.Split('.'))
+        {
+            if (!IsValidLdhLabel(name[range]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // RFC 5890 §2.3.1, RFC 5891 §4.2.3.1: no empty label, no hyphen at either end, and "--" in the third and fourth
+    // positions is reserved for A-labels (which were decoded before this check). Underscores are tolerated, as
+    // nameprep without STD3 rules tolerates them and service names in the wild use them.
+    private static bool IsValidLdhLabel(ReadOnlySpan<char> label)
+        => label.Length is > 0 and <= MaxLabelLength && label[0] != '-' && label[^1] != '-'
+            && !(label.Length >= 4 && label[2] == '-' && label[3] == '-')
+            && label.IndexOfAnyExcept(LabelCharacters) < 0;
+
     private static bool AreValidLabels(string name)
     {
         var labels = name.Split('.');
@@ -267,20 +289,9 @@ public static class JidPrep
         for (var i = 0; i < labels.Length; i++)
         {
             var label = labels[i];
-
-            // RFC 5890 §2.3.1, RFC 5891 §4.2.3.1: no empty label, no hyphen at either end, and "--" in the third and
-            // fourth positions is reserved for A-labels (which were decoded before this check).
-            if (label.Length is 0 or > MaxLabelLength || label[0] == '-' || label[^1] == '-'
-                || (label.Length >= 4 && label[2] == '-' && label[3] == '-'))
-            {
-                return false;
-            }
-
             if (Ascii.IsValid(label))
             {
-                // RFC 5890 §2.3.1: LDH labels. Underscores are tolerated, as nameprep without STD3 rules tolerates them
-                // and service names in the wild use them.
-                if (label.AsSpan().IndexOfAnyExcept(LabelCharacters) >= 0)
+                if (!IsValidLdhLabel(label))
                 {
                     return false;
                 }
@@ -289,7 +300,10 @@ public static class JidPrep
                 continue;
             }
 
-            if (!JidPrecis.TryGetCodePoints(label, out var cps) || !IsValidULabel(label, cps))
+            // The same length and hyphen rules hold for U-labels (RFC 5891 §4.2.3.1); the A-label length was checked
+            // by the IDNA conversion.
+            if (label[0] == '-' || label[^1] == '-' || (label.Length >= 4 && label[2] == '-' && label[3] == '-')
+                || !JidPrecis.TryGetCodePoints(label, out var cps) || !IsValidULabel(label, cps))
             {
                 return false;
             }
