@@ -60,8 +60,8 @@ scenarios=(
     "ping-server|XEP-0199|py clients/slixmpp/ping_server.py"
     "iq-unknown-namespace|RFC 6120 8.4 service-unavailable|py clients/slixmpp/unknown_iq.py"
     "iq-unavailable-resource|RFC 6121 8.5.3.2|py clients/slixmpp/iq_unavailable_resource.py"
-    "profanity-chat|Profanity (libstrophe): STARTTLS, SCRAM, 1:1 chat|sh clients/profanity/run.sh"
-    "finch-chat|Finch (libpurple): STARTTLS, SCRAM, 1:1 chat|sh clients/finch/run.sh"
+    "profanity-chat|Profanity (libstrophe): STARTTLS login, 1:1 chat|sh clients/profanity/run.sh"
+    "finch-chat|Finch (libpurple): STARTTLS login, 1:1 chat|sh clients/finch/run.sh"
 )
 
 if [ "$list_only" -eq 1 ]; then
