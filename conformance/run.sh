@@ -20,6 +20,7 @@
 # awaited reply, default 15), XMPP_LOG_LEVEL (slixmpp logging level, default ERROR), XMPP_FINCH=0 to skip finch.
 #
 # Prints one PASS/FAIL line per scenario and ends with exactly "N passed, N failed"; exits 1 on any failure.
+# A scenario exits 0 (PASS), 77 (SKIP: not applicable to this configuration, not counted) or anything else (FAIL).
 set -uo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -101,7 +102,7 @@ export XMPP_LOG_DIR
 echo "XMPP conformance: $XMPP_HOST:$XMPP_PORT domain=$XMPP_DOMAIN users=$XMPP_USER1,$XMPP_USER2" \
      "trust=$([ "$XMPP_INSECURE" = 1 ] && echo 'NONE (insecure)' || echo "${XMPP_CA_CERT:-system CA store}")"
 
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 failed_names=()
 for s in "${scenarios[@]}"; do
     IFS='|' read -r name spec cmd <<<"$s"
@@ -125,6 +126,9 @@ for s in "${scenarios[@]}"; do
         passed=$((passed + 1))
         printf 'PASS  %-26s %-52s %6ss\n' "$name" "$spec" "$elapsed"
         [ "$verbose" -eq 1 ] && sed 's/^/      | /' "$log"
+    elif [ "$rc" -eq 77 ]; then
+        skipped=$((skipped + 1))
+        printf 'SKIP  %-26s %-52s %6ss  %s\n' "$name" "$spec" "$elapsed" "$(grep -m1 '^SKIP' "$log" | sed 's/^SKIP: *//')"
     else
         failed=$((failed + 1))
         failed_names+=("$name")
@@ -139,5 +143,6 @@ else
     rm -rf "$XMPP_LOG_DIR"
 fi
 [ "$failed" -gt 0 ] && echo "failed: ${failed_names[*]}"
+[ "$skipped" -gt 0 ] && echo "skipped: $skipped (not counted)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

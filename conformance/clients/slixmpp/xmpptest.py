@@ -2,7 +2,7 @@
 
 Each scenario is a small script that calls run(scenario), where scenario is an async function taking a
 Scenario. The server under test and the accounts come from the XMPP_* environment variables that
-conformance/run.sh exports. The script prints its steps, then "OK", or "FAIL: reason" and exits 1.
+conformance/run.sh exports. The script prints its steps, then "OK", or "FAIL: reason" and exits 1, or "SKIP: reason" and exits 77.
 
 The library is used unmodified. Its only configuration is the one any application would set: the trust
 anchor (ca_certs), no automatic subscription handling, and the TLS reference name, which is the XMPP domain
@@ -30,6 +30,10 @@ NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 
 class ScenarioFailure(Exception):
     """An expectation of the scenario was not met by the server."""
+
+
+class ScenarioSkipped(Exception):
+    """The scenario does not apply to this configuration (reported as SKIP, exit status 77)."""
 
 
 def check(condition, message):
@@ -325,6 +329,9 @@ def run(scenario):
 
     try:
         asyncio.run(main())
+    except ScenarioSkipped as e:
+        print(f"SKIP: {e}", flush=True)
+        sys.exit(77)
     except ScenarioFailure as e:
         print(f"FAIL: {e}", flush=True)
         sys.exit(1)
