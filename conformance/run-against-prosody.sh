@@ -55,7 +55,7 @@ cleanup() {
     if [ "${KEEP_TMP:-0}" = 1 ]; then log "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 
 mkdir -p "$tmp/data" "$tmp/certs"
 chmod 700 "$tmp"

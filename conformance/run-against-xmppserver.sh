@@ -65,7 +65,7 @@ cleanup() {
     if [ "${KEEP_TMP:-0}" = 1 ]; then log "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 mkdir -p "$data"
 
 # Same settings for the user verbs and the server: both must see the same data directory and domain.

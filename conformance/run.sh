@@ -17,7 +17,8 @@
 #   --logs DIR         keep per-scenario logs in DIR (also XMPP_LOG_DIR; default: a temp dir, removed on success)
 #   --verbose          print every scenario's log, not only failing ones
 # Other environment: XMPP_SCENARIO_TIMEOUT (seconds per scenario, default 60), XMPP_WAIT_TIMEOUT (seconds per
-# awaited reply, default 15), XMPP_LOG_LEVEL (slixmpp logging level, default ERROR), XMPP_FINCH=0 to skip finch.
+# awaited reply, default 15), XMPP_LOG_LEVEL (slixmpp logging level, default ERROR), XMPP_FINCH=0 to skip finch,
+# XMPP_ALLOW_PLAINTEXT=1 for a server that accepts unencrypted clients (starttls-required is then skipped).
 #
 # Prints one PASS/FAIL line per scenario and ends with exactly "N passed, N failed"; exits 1 on any failure.
 # A scenario exits 0 (PASS), 77 (SKIP: not applicable to this configuration, not counted) or anything else (FAIL).
@@ -51,6 +52,7 @@ done
 scenarios=(
     "roster-cleanup|RFC 6121 2.5, 3.2, 3.3 (setup)|py clients/slixmpp/roster_cleanup.py"
     "login-starttls|RFC 6120 5 STARTTLS, 6 SASL, 7 bind|py clients/slixmpp/login_starttls.py"
+    "starttls-required|RFC 6120 5.3.1 TLS mandatory-to-negotiate|py clients/slixmpp/starttls_required.py"
     "tls-untrusted-rejected|RFC 6120 13.7.2 (client side)|py clients/slixmpp/tls_untrusted_rejected.py"
     "sasl-wrong-password|RFC 6120 6.5.10 not-authorized|py clients/slixmpp/sasl_wrong_password.py"
     "subscription-presence|RFC 6121 3.1, 4.2|py clients/slixmpp/subscription_presence.py"

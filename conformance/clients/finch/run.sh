@@ -49,7 +49,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 143' TERM INT
+trap 'exit 143' TERM INT HUP PIPE
 
 unset TMUX
 mkdir -p "$tmp/home" "$purple/certificates/x509/tls_peers"

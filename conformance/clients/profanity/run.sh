@@ -50,7 +50,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 143' TERM INT
+trap 'exit 143' TERM INT HUP PIPE
 
 unset TMUX
 mkdir -p "$tmp/home" "$tmp/config/profanity" "$tmp/data/profanity" "$tmp/cache"

@@ -14,7 +14,7 @@ async def scenario(sc):
     await b.close()
     step(f"{b_full} disconnected")
     if subscribed:
-        # RFC 6121 §4.5.2: the server broadcasts unavailable presence when the session ends; once it arrives
+        # RFC 6121 §4.5: the server broadcasts unavailable presence when the session ends; once it arrives
         # user2 has no available resource, so the next message must be stored.
         await a.expect(lambda s: is_presence(s, "unavailable", from_jid=b_full), f"unavailable presence from {b_full}")
         step(f"{a.bare} saw {b_full} go unavailable")
