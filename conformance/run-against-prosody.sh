@@ -7,6 +7,8 @@
 # self-signed certificate); it is never started as a system service. Environment:
 #   PROSODY_C2S_PORT   c2s port (default 15222)
 #   KEEP_TMP=1         keep the temporary directory (config, logs) for inspection
+#   PROSODY_EXTRA_CONFIG  Lua lines appended to the global section, e.g. to check that a scenario fails when
+#                      the feature it tests is off: PROSODY_EXTRA_CONFIG='modules_disabled = { "offline" }'
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -84,6 +86,7 @@ modules_disabled = { "s2s" }
 c2s_require_encryption = true
 authentication = "internal_hashed"
 storage = "internal"
+${PROSODY_EXTRA_CONFIG:-}
 VirtualHost "$domain"
     ssl = { certificate = "$tmp/cert.pem"; key = "$tmp/cert.key" }
 EOF
