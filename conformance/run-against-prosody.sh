@@ -5,14 +5,13 @@
 #
 # Prosody runs as a plain background process from a temporary directory (own config, data, pid file, log and
 # self-signed certificate); it is never started as a system service. Environment:
-#   PROSODY_C2S_PORT   c2s port (default 15222)
+#   PROSODY_C2S_PORT   c2s port (default: the first free port from 15222)
 #   KEEP_TMP=1         keep the temporary directory (config, logs) for inspection
 #   PROSODY_EXTRA_CONFIG  Lua lines appended to the global section, e.g. to check that a scenario fails when
 #                      the feature it tests is off: PROSODY_EXTRA_CONFIG='modules_disabled = { "offline" }'
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-port="${PROSODY_C2S_PORT:-15222}"
 domain="localhost"
 user1="confuser1" pass1="conf-pass-1-$RANDOM"
 user2="confuser2" pass2="conf-pass-2-$RANDOM"
@@ -41,9 +40,16 @@ port_open() {
 
 install_prosody
 command -v openssl >/dev/null || { log "openssl is required"; exit 2; }
-if port_open "$port"; then
-    log "port $port is already in use; set PROSODY_C2S_PORT to a free port"
-    exit 2
+if [ -n "${PROSODY_C2S_PORT:-}" ]; then
+    port="$PROSODY_C2S_PORT"
+    if port_open "$port"; then log "port $port (PROSODY_C2S_PORT) is already in use"; exit 2; fi
+else
+    # The first free port from 15222 on, so that a busy default does not fail the run.
+    port=""
+    for candidate in $(seq 15222 $((15222 + 40))); do
+        port_open "$candidate" || { port="$candidate"; break; }
+    done
+    [ -n "$port" ] || { log "no free port in 15222..$((15222 + 40))"; exit 2; }
 fi
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/prosody-conformance.XXXXXX")"

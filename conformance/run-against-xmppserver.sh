@@ -5,7 +5,7 @@
 #   conformance/run-against-xmppserver.sh [REPO_ROOT] [extra run.sh options]
 #
 # REPO_ROOT defaults to the repository this script lives in. Environment:
-#   XMPPSERVER_C2S_PORT     c2s (STARTTLS) port (default 25222)
+#   XMPPSERVER_C2S_PORT     c2s (STARTTLS) port (default: the first free port from 25222)
 #   XMPPSERVER_SKIP_BUILD=1 use the existing Release build
 #   KEEP_TMP=1              keep the data directory and server log for inspection
 # The server makes its own self-signed certificate in the data directory (certificate.pem); the clients trust
@@ -18,7 +18,6 @@ if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
     repo="$(cd "$1" && pwd)"
     shift
 fi
-port="${XMPPSERVER_C2S_PORT:-25222}"
 domain="localhost"
 user1="conformance1" pass1="conf-pass-1-$RANDOM$RANDOM"
 user2="conformance2" pass2="conf-pass-2-$RANDOM$RANDOM"
@@ -30,14 +29,21 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 command -v dotnet >/dev/null || { log "dotnet is not installed"; exit 2; }
 [ -f "$project" ] || { log "$project not found (is $repo the repository root?)"; exit 2; }
-if port_open "$port"; then
-    log "port $port is already in use; set XMPPSERVER_C2S_PORT to a free port"
-    exit 2
+if [ -n "${XMPPSERVER_C2S_PORT:-}" ]; then
+    port="$XMPPSERVER_C2S_PORT"
+    if port_open "$port"; then log "port $port (XMPPSERVER_C2S_PORT) is already in use"; exit 2; fi
+else
+    # The first free port from 25222 on, so that a busy default does not fail the run.
+    port=""
+    for candidate in $(seq 25222 $((25222 + 40))); do
+        port_open "$candidate" || { port="$candidate"; break; }
+    done
+    [ -n "$port" ] || { log "no free port in 25222..$((25222 + 40))"; exit 2; }
 fi
 
 if [ "${XMPPSERVER_SKIP_BUILD:-0}" != 1 ]; then
     log "building $project (Release)"
-    timeout 1200 dotnet build "$project" -c Release -nologo -v quiet </dev/null >&2 || { log "build failed"; exit 1; }
+    timeout 900 dotnet build "$project" -c Release -nologo -v quiet </dev/null >&2 || { log "build failed"; exit 1; }
 fi
 dll="$(ls -1 "$repo"/src/XmppServer/bin/Release/*/XmppServer.dll 2>/dev/null | head -n 1 || true)"
 [ -n "$dll" ] || { log "no Release build of XmppServer.dll under src/XmppServer/bin/Release"; exit 1; }
