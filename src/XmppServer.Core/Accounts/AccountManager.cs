@@ -52,6 +52,13 @@ public sealed partial class AccountManager
         return JidPrep.PrepareDomain(domain) is { } prepared && _domains.Contains(prepared);
     }
 
+    /// <summary>True when the account exists; false also for a JID that cannot name an account.</summary>
+    public ValueTask<bool> ExistsAsync(Jid user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return IsAccountJid(user) ? _store.ExistsAsync(user, cancellationToken) : ValueTask.FromResult(false);
+    }
+
     public async ValueTask<AccountResult> CreateAsync(Jid user, string password, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
