@@ -115,7 +115,7 @@ internal static class UserCommand
             return await FailAsync(context, ExistsMessage(user));
         }
 
-        var password = await GetPasswordAsync(context, command.Password, confirm: true);
+        var password = await GetPasswordAsync(context, command.Password);
         if (password.Problem is not null)
         {
             return await FailAsync(context, password.Problem);
@@ -142,7 +142,7 @@ internal static class UserCommand
             return await FailAsync(context, NotFoundMessage(user));
         }
 
-        var password = await GetPasswordAsync(context, command.Password, confirm: true);
+        var password = await GetPasswordAsync(context, command.Password);
         if (password.Problem is not null)
         {
             return await FailAsync(context, password.Problem);
@@ -180,7 +180,7 @@ internal static class UserCommand
         var text = new StringBuilder();
         foreach (var user in users)
         {
-            text.Append(user.ToString()).Append('\n');
+            text.AppendLine(user.ToString());
         }
 
         await context.Output.WriteAsync(text, context.CancellationToken);
@@ -236,7 +236,7 @@ internal static class UserCommand
             _ => throw new UnreachableException(),
         };
 
-    private static async Task<(string Value, string? Problem)> GetPasswordAsync(Context context, string? option, bool confirm)
+    private static async Task<(string Value, string? Problem)> GetPasswordAsync(Context context, string? option)
     {
         string? password;
         if (option is not null)
@@ -254,8 +254,9 @@ internal static class UserCommand
         }
         else
         {
+            // Typed blind, so asked twice (as passwd(1) does): a typo would otherwise lock the user out.
             password = ReadHidden(context.Error, "Password: ");
-            if (confirm && !string.IsNullOrEmpty(password) && ReadHidden(context.Error, "Repeat password: ") != password)
+            if (password.Length > 0 && ReadHidden(context.Error, "Repeat password: ") != password)
             {
                 return (string.Empty, "the passwords do not match");
             }
