@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
@@ -18,7 +17,7 @@ public sealed partial class AccountManager
     private readonly IAccountStore _store;
     private readonly IEventBus _events;
     private readonly ILogger<AccountManager> _logger;
-    private readonly FrozenSet<string> _domains;
+    private readonly HostedDomains _domains;
     private readonly int _iterations;
 
     public AccountManager(
@@ -37,11 +36,8 @@ public sealed partial class AccountManager
         _events = events;
         _logger = logger;
 
-        // Configured names are compared in their prepared form (RFC 7622 §3.2), as every parsed JID's domain is.
-        _domains = serverOptions.Value.Domains
-            .Select(JidPrep.PrepareDomain)
-            .OfType<string>()
-            .ToFrozenSet(StringComparer.Ordinal);
+        // The same reading of Xmpp:Domains as the server's (prepared names, "localhost" when none is configured).
+        _domains = new HostedDomains(serverOptions);
         _iterations = authenticationOptions.Value.ScramIterations;
     }
 
@@ -49,7 +45,7 @@ public sealed partial class AccountManager
     public bool ServesDomain(string domain)
     {
         ArgumentNullException.ThrowIfNull(domain);
-        return JidPrep.PrepareDomain(domain) is { } prepared && _domains.Contains(prepared);
+        return JidPrep.PrepareDomain(domain) is { } prepared && _domains.IsLocal(prepared);
     }
 
     /// <summary>True when the account exists; false also for a JID that cannot name an account.</summary>
@@ -67,7 +63,7 @@ public sealed partial class AccountManager
             return AccountResult.InvalidJid;
         }
 
-        if (!_domains.Contains(user.Domain))
+        if (!_domains.IsLocal(user.Domain))
         {
             return AccountResult.UnknownDomain;
         }
@@ -181,7 +177,7 @@ public sealed partial class AccountManager
         ArgumentNullException.ThrowIfNull(domain);
         ArgumentNullException.ThrowIfNull(prefix);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        if (JidPrep.PrepareDomain(domain) is not { } prepared || !_domains.Contains(prepared))
+        if (JidPrep.PrepareDomain(domain) is not { } prepared || !_domains.IsLocal(prepared))
         {
             return (AccountResult.UnknownDomain, 0);
         }
