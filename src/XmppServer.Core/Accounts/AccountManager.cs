@@ -215,7 +215,7 @@ public sealed partial class AccountManager
         return (AccountResult.Success, created);
     }
 
-    // An account is a bare JID with a localpart (RFC 6120 §1.4: user@domain); the resource belongs to a session.
+    // RFC 7622 §3.3: the localpart names the local account; a resource (§3.4) names a session, not an account.
     private static bool IsAccountJid(Jid user) => user.Local is not null && user.IsBare;
 
     private bool TryDerive(string? password, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StoredCredentials? credentials)

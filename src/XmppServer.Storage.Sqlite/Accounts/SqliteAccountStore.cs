@@ -153,7 +153,7 @@ internal sealed class SqliteAccountStore(SqliteDatabase database) : IAccountStor
     {
         ArgumentNullException.ThrowIfNull(user);
 
-        // Accounts are bare JIDs with a localpart; a resource never reaches the key (RFC 6120 §7.2: a resource
+        // RFC 7622 §3.3: the localpart names the account; a resource never reaches the key (RFC 6120 §7: a resource
         // belongs to a session, not to the account).
         if (user.Local is null)
         {

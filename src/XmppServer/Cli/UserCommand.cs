@@ -221,7 +221,7 @@ internal static class UserCommand
         };
     }
 
-    // An account is user@domain without a resource (RFC 6120 §1.4); the manager re-checks, this only answers early.
+    // RFC 7622 §3.3: an account is localpart@domain without a resource; the manager re-checks, this only answers early.
     private static bool IsAccountJid(Jid user) => user.IsBare && user.Local is not null;
 
     private static async Task<int> ReportAsync(Context context, AccountResult result, string text, Jid user, string success)
