@@ -13,6 +13,8 @@ public sealed partial class XmppStreamParser
     private const ulong FnvOffset = 14695981039346656037;
     private const ulong FnvPrime = 1099511628211;
 
+    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
     private FramerState _state;
     private long _scanned;        // bytes of the buffer (counted from the last consumed position) already scanned
     private long _elementStart;   // where the pending event's size is counted from
@@ -645,7 +647,7 @@ public sealed partial class XmppStreamParser
 
             case FramerState.ByteOrderMark:
                 // RFC 6120 §11.6 allows a UTF-8 byte order mark (EF BB BF) before the header.
-                if (b != "\xEF\xBB\xBF"u8[_matchIndex])
+                if (b != Utf8ByteOrderMark[_matchIndex])
                 {
                     ParserThrow.NotWellFormed("Malformed byte order mark.");
                 }
