@@ -17,7 +17,7 @@ internal static class XmlSyntax
     public static readonly SearchValues<byte> NameDelimiters = SearchValues.Create(" \t\r\n/>=<'\""u8);
 
     // Where the framer stops inside a start tag (outside attribute values).
-    public static readonly SearchValues<byte> StartTagStops = SearchValues.Create("'\"=/><"u8);
+    public static readonly SearchValues<byte> StartTagStops = SearchValues.Create("'\"/><"u8);
 
     // Where character data needs attention: markup, references, line ends (XML 1.0 §2.11), "]]>" (§2.4) and the
     // C0 controls XML 1.0 §2.2 forbids.

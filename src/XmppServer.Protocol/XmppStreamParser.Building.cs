@@ -20,6 +20,9 @@ public sealed partial class XmppStreamParser
     private int _frameCount;
     private int _framesUsed;
     private RawAttribute[] _rawAttributes = new RawAttribute[8];
+    private XmppNode[] _children = new XmppNode[16]; // children of the open elements, collected until their end tags
+    private int _childCount;
+    private int _childrenUsed;
     private char[]? _chars;
 
     private void ResetNamespaces()
@@ -118,10 +121,13 @@ public sealed partial class XmppStreamParser
         }
         finally
         {
-            // Don't keep the tree alive through the frame stack, nor hold on to a large rented buffer.
+            // Don't keep the tree alive through the scratch stacks, nor hold on to a large rented buffer.
             Array.Clear(_frames, 0, _framesUsed);
+            Array.Clear(_children, 0, _childrenUsed);
             _frameCount = 0;
             _framesUsed = 0;
+            _childCount = 0;
+            _childrenUsed = 0;
             if (_chars is not null)
             {
                 ArrayPool<char>.Shared.Return(_chars);
@@ -219,6 +225,12 @@ public sealed partial class XmppStreamParser
         }
 
         var name = data.Slice(nameStart, nameLength);
+        var attributeCapacity = count;
+        if (_frameCount == 0)
+        {
+            attributeCapacity++; // room for an inherited xml:lang
+        }
+
         XmppElement element;
         if (colon < 0)
         {
@@ -228,6 +240,11 @@ public sealed partial class XmppStreamParser
         else
         {
             element = new XmppElement(_names.GetOrAdd(name[(colon + 1)..]), LookupPrefix(name[..colon]));
+        }
+
+        if (attributeCapacity > 0)
+        {
+            element.ReserveAttributes(attributeCapacity);
         }
 
         for (var i = 0; i < attributes.Length; i++)
@@ -241,7 +258,7 @@ public sealed partial class XmppStreamParser
 
         if (_frameCount > 0)
         {
-            _frames[_frameCount - 1].Element.Add(element);
+            AddChild(element);
         }
 
         if (empty)
@@ -251,7 +268,7 @@ public sealed partial class XmppStreamParser
         }
         else
         {
-            PushFrame(new Frame(element, nameStart, nameLength, bindingStart, previousDefault));
+            PushFrame(new Frame(element, nameStart, nameLength, bindingStart, previousDefault, _childCount));
         }
 
         return element;
@@ -436,10 +453,27 @@ public sealed partial class XmppStreamParser
         }
 
         pos++;
+        if (_childCount > frame.ChildStart)
+        {
+            frame.Element.SetNodesUnchecked(_children.AsSpan(frame.ChildStart, _childCount - frame.ChildStart));
+            _childCount = frame.ChildStart;
+        }
+
         _bindingCount = frame.BindingStart;
         _defaultNamespace = frame.PreviousDefault;
         frame = default;
         _frameCount--;
+    }
+
+    private void AddChild(XmppNode node)
+    {
+        if (_childCount == _children.Length)
+        {
+            Array.Resize(ref _children, _childCount * 2);
+        }
+
+        _children[_childCount++] = node;
+        _childrenUsed = Math.Max(_childrenUsed, _childCount);
     }
 
     private void PushFrame(in Frame frame)
@@ -490,7 +524,7 @@ public sealed partial class XmppStreamParser
 
     private readonly record struct Binding(string Prefix, string Namespace);
 
-    private readonly record struct Frame(XmppElement Element, int NameStart, int NameLength, int BindingStart, string PreviousDefault);
+    private readonly record struct Frame(XmppElement Element, int NameStart, int NameLength, int BindingStart, string PreviousDefault, int ChildStart);
 
     private readonly record struct RawAttribute(int NameStart, int NameLength, int Colon, int ValueStart, int ValueLength, bool IsDeclaration);
 }

@@ -21,7 +21,7 @@ public sealed partial class XmppStreamParser
     private long _headerTagStart; // the stream header's '<' (after any byte order mark and XML declaration)
     private long _totalScanned;   // over the parser's life; lets tests prove that nothing is scanned twice
     private int _depth;           // open elements of the pending top-level element
-    private int _attributeCount;  // '=' seen in the current start tag
+    private int _attributeCount;  // attribute values seen in the current start tag
     private int _nameLength;
     private ulong _nameHash;
     private ulong _headerNameHash;
@@ -224,16 +224,15 @@ public sealed partial class XmppStreamParser
                     var b = span[i++];
                     if (b is (byte)'\'' or (byte)'"')
                     {
-                        _quote = b;
-                        _state = FramerState.AttributeValue;
-                    }
-                    else if (b == '=')
-                    {
-                        // Enforced here as well as in the builder, so a flood of attributes fails before it is buffered.
+                        // One quoted value per attribute. Counted here as well as in the builder, so a flood of
+                        // attributes fails before it is buffered.
                         if (++_attributeCount > Options.MaxAttributes)
                         {
                             ParserThrow.PolicyViolation("Too many attributes on one element.");
                         }
+
+                        _quote = b;
+                        _state = FramerState.AttributeValue;
                     }
                     else if (b == '/')
                     {

@@ -29,7 +29,7 @@ public sealed partial class XmppStreamParser
         {
             if (index > 0)
             {
-                _frames[_frameCount - 1].Element.Add(new XmppText(DecodeUtf8(rest[..index])));
+                AddChild(new XmppText(DecodeUtf8(rest[..index])));
             }
 
             pos += index;
@@ -61,7 +61,7 @@ public sealed partial class XmppStreamParser
                     {
                         if (count > 0)
                         {
-                            _frames[_frameCount - 1].Element.Add(new XmppText(CreateString(chars, count)));
+                            AddChild(new XmppText(CreateString(chars, count)));
                         }
 
                         return;
