@@ -14,13 +14,13 @@ public sealed class RosterIqTests
     public void StreamFeatures_Authenticated_OfferRosterVersioningAndPreApproval()
     {
         var harness = new RosterHarness();
-        var session = harness.Connect(Juliet + "/balcony");
+        var context = new StreamFeatureContext("example.com", IsSecure: true, Jid.Parse(Juliet));
 
-        var features = harness.Host.Registry.StreamFeatures(StreamFeatureStage.Authenticated, session).ToList();
+        var features = harness.Host.Registry.StreamFeatures(StreamFeatureStage.Authenticated, context).ToList();
 
         Assert.Contains(features, f => f.Is("ver", Namespaces.RosterVersioning));
         Assert.Contains(features, f => f.Is("sub", Namespaces.PresenceSubscriptionPreApproval));
-        Assert.Empty(harness.Host.Registry.StreamFeatures(StreamFeatureStage.BeforeAuthentication, session));
+        Assert.Empty(harness.Host.Registry.StreamFeatures(StreamFeatureStage.BeforeAuthentication, context with { User = null }));
     }
 
     [Fact]
