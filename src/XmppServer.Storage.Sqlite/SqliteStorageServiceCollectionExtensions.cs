@@ -2,7 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using XmppServer.Core.Accounts;
 using XmppServer.Core.Hosting;
+using XmppServer.Modules.Roster;
 using XmppServer.Storage.Sqlite.Accounts;
+using XmppServer.Storage.Sqlite.Roster;
 
 namespace XmppServer.Storage.Sqlite;
 
@@ -26,6 +28,7 @@ public static class SqliteStorageServiceCollectionExtensions
 
         // Stores, one line each.
         services.AddSingleton<IAccountStore, SqliteAccountStore>();
+        services.AddSingleton<IRosterStore, SqliteRosterStore>();
 
         return services;
     }
