@@ -404,20 +404,26 @@ public sealed partial class XmppStreamParser
         return ScanResult.NeedMore;
     }
 
-    /// <summary>Hashes name bytes; at the delimiter finishes the name and leaves the delimiter unscanned.</summary>
+    /// <summary>
+    /// Hashes name bytes; at the first byte that cannot be in a name, finishes the name and leaves that byte
+    /// unscanned. Only white space, '/' and '&gt;' may end an element name.
+    /// </summary>
     private int ScanName(ReadOnlySpan<byte> span)
     {
         // Look no further than the longest allowed name, so a huge name fails without being scanned in full.
         var budget = Options.MaxNameBytes - _nameLength + 1;
         var window = span.Length > budget ? span[..budget] : span;
-        var index = window.IndexOfAny(XmlSyntax.NameDelimiters);
-        var length = index < 0 ? window.Length : index;
-
+        // Names are short: a scalar loop that hashes as it goes beats a vectorised search plus a second pass.
+        var classes = XmlSyntax.NameClasses;
         var hash = _nameHash;
-        foreach (var b in window[..length])
+        var length = 0;
+        while (length < window.Length && classes[window[length]] != XmlSyntax.NotName)
         {
-            hash = (hash ^ b) * FnvPrime;
+            hash = (hash ^ window[length]) * FnvPrime;
+            length++;
         }
+
+        var index = length < window.Length ? length : -1;
 
         _nameHash = hash;
         _nameLength += length;
@@ -540,7 +546,7 @@ public sealed partial class XmppStreamParser
     // The byte after '<' has been taken by ScanTagOpen; it is the first byte of the name.
     private void ScanNameStart(byte b)
     {
-        if (XmlSyntax.NameDelimiters.Contains(b))
+        if (XmlSyntax.NameClasses[b] == XmlSyntax.NotName)
         {
             ParserThrow.NotWellFormed("Missing element name.");
         }
