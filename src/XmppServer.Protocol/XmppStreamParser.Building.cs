@@ -101,8 +101,8 @@ public sealed partial class XmppStreamParser
             {
                 while (_frameCount > 0)
                 {
-                    ParseContent(data, ref pos);
-                    if (data[pos + 1] == '/')
+                    ParseContent(data, ref pos); // stops at a '<', never the last byte: the framer saw the element end in '>'
+                    if (pos + 1 < data.Length && data[pos + 1] == '/')
                     {
                         ParseEndTag(data, ref pos);
                     }
