@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
-using System.Text;
-using System.Text.Unicode;
 
 namespace XmppServer.Protocol;
 
