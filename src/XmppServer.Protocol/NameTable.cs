@@ -5,9 +5,10 @@ namespace XmppServer.Protocol;
 
 /// <summary>
 /// Per-parser cache from UTF-8 bytes to strings for names, prefixes and namespace URIs, so that a stanza's
-/// vocabulary costs no allocation once seen. It is bounded: a peer sending ever new names only fills it, after which
-/// misses are simply not cached. Hashes are seeded per process (<see cref="HashCode"/>), so collisions cannot be
-/// precomputed.
+/// vocabulary costs no allocation once seen. Bounded twice over, so hostile input can neither grow it nor slow it
+/// down: at most <see cref="MaxEntries"/> entries, and at most <see cref="MaxChainLength"/> per hash bucket (a
+/// name that would lengthen a chain further is simply not cached). The hash is FNV-1a from a per-process random
+/// basis; the parser computes it while scanning a name.
 /// </summary>
 internal sealed class NameTable
 {
@@ -17,6 +18,14 @@ internal sealed class NameTable
     /// <summary>Longer strings are not cached: names are short, and long URIs are rare.</summary>
     public const int MaxEntryBytes = 256;
 
+    /// <summary>Most entries in one bucket: a lookup never compares more strings than this.</summary>
+    public const int MaxChainLength = 8;
+
+    public const uint FnvPrime = 16777619;
+
+    /// <summary>The FNV-1a offset basis, randomised per process.</summary>
+    public static readonly uint HashBasis = 2166136261 ^ (uint)Random.Shared.Next();
+
     private const int InitialCapacity = 64;
 
     // Well-known vocabulary, shared by every parser; the table is filled with it up front.
@@ -25,7 +34,7 @@ internal sealed class NameTable
         "stream", "message", "presence", "iq", "body", "subject", "thread", "error", "text", "query", "item", "group",
         "show", "status", "priority", "c", "x", "bind", "resource", "jid", "session", "auth", "response", "success",
         "starttls", "proceed", "enable", "enabled", "r", "a", "ping", "active", "composing", "paused", "request",
-        "received", "html", "p", "lang", "id", "type", "to", "from", "version", "xmlns",
+        "received", "html", "p", "lang", "id", "type", "to", "from", "version", "xmlns", "xml", "name", "subscription",
         Namespaces.Xml, Namespaces.Streams, Namespaces.Client, Namespaces.Server, Namespaces.StreamErrors,
         Namespaces.Stanzas, Namespaces.Tls, Namespaces.Sasl, Namespaces.Bind, Namespaces.Session, Namespaces.Roster,
         Namespaces.DiscoInfo, Namespaces.DiscoItems, Namespaces.DataForms, Namespaces.Ping, Namespaces.Caps,
@@ -44,42 +53,28 @@ internal sealed class NameTable
         _entries = new Entry[capacity];
         foreach (var (utf8, value) in Seed)
         {
-            Add(utf8, value);
+            AddEntry(new Entry { Hash = Hash(utf8), Utf8 = utf8, Value = value });
         }
     }
 
     /// <summary>Entries currently cached; for tests.</summary>
     public int Count => _count;
 
-    public bool TryGetValue(ReadOnlySpan<byte> utf8, out string value) => TryGetValue(utf8, Hash(utf8), out value);
-
-    /// <summary>The cached string for <paramref name="utf8"/>, creating (and caching, if there is room) it on a miss.
-    /// The caller has validated the bytes as UTF-8.</summary>
-    public string GetOrAdd(ReadOnlySpan<byte> utf8)
+    /// <summary>FNV-1a of <paramref name="utf8"/>, as the parser computes it inline.</summary>
+    public static uint Hash(ReadOnlySpan<byte> utf8)
     {
-        var hash = Hash(utf8);
-        if (TryGetValue(utf8, hash, out var value))
+        var hash = HashBasis;
+        foreach (var b in utf8)
         {
-            return value;
+            hash = (hash ^ b) * FnvPrime;
         }
 
-        value = Encoding.UTF8.GetString(utf8);
-        Add(utf8, hash, value);
-        return value;
+        return hash;
     }
 
-    public void Add(ReadOnlySpan<byte> utf8, string value) => Add(utf8, Hash(utf8), value);
-
-    private static int Hash(ReadOnlySpan<byte> utf8)
+    public bool TryGetValue(ReadOnlySpan<byte> utf8, uint hash, out string value)
     {
-        var hash = default(HashCode);
-        hash.AddBytes(utf8);
-        return hash.ToHashCode();
-    }
-
-    private bool TryGetValue(ReadOnlySpan<byte> utf8, int hash, out string value)
-    {
-        var index = _buckets[hash & (_buckets.Length - 1)] - 1;
+        var index = _buckets[(int)(hash & (uint)(_buckets.Length - 1))] - 1;
         while (index >= 0)
         {
             ref var entry = ref _entries[index];
@@ -96,9 +91,24 @@ internal sealed class NameTable
         return false;
     }
 
-    private void Add(ReadOnlySpan<byte> utf8, int hash, string value)
+    /// <summary>The cached string for <paramref name="utf8"/> (whose <see cref="Hash"/> is <paramref name="hash"/>),
+    /// created and cached, if there is room, on a miss. The caller has validated the bytes; they are ASCII when
+    /// <paramref name="ascii"/>.</summary>
+    public string GetOrAdd(ReadOnlySpan<byte> utf8, uint hash, bool ascii)
     {
-        if (utf8.Length > MaxEntryBytes || _count >= MaxEntries)
+        if (TryGetValue(utf8, hash, out var value))
+        {
+            return value;
+        }
+
+        value = ascii ? Encoding.Latin1.GetString(utf8) : Encoding.UTF8.GetString(utf8);
+        Add(utf8, hash, value);
+        return value;
+    }
+
+    public void Add(ReadOnlySpan<byte> utf8, uint hash, string value)
+    {
+        if (utf8.Length > MaxEntryBytes || _count >= MaxEntries || ChainLength(hash) >= MaxChainLength)
         {
             return;
         }
@@ -111,11 +121,20 @@ internal sealed class NameTable
         AddEntry(new Entry { Hash = hash, Utf8 = utf8.ToArray(), Value = value });
     }
 
-    private void Add(byte[] utf8, string value) => AddEntry(new Entry { Hash = Hash(utf8), Utf8 = utf8, Value = value });
+    private int ChainLength(uint hash)
+    {
+        var length = 0;
+        for (var index = _buckets[(int)(hash & (uint)(_buckets.Length - 1))] - 1; index >= 0; index = _entries[index].Next)
+        {
+            length++;
+        }
+
+        return length;
+    }
 
     private void AddEntry(Entry entry)
     {
-        ref var bucket = ref _buckets[entry.Hash & (_buckets.Length - 1)];
+        ref var bucket = ref _buckets[(int)(entry.Hash & (uint)(_buckets.Length - 1))];
         entry.Next = bucket - 1;
         _entries[_count] = entry;
         _count++;
@@ -140,7 +159,7 @@ internal sealed class NameTable
 
     private struct Entry
     {
-        public int Hash;
+        public uint Hash;
         public int Next;
         public byte[] Utf8;
         public string Value;

@@ -10,24 +10,32 @@ internal static class XmlSyntax
     // XML 1.0 §2.3 [3]: S ::= (#x20 | #x9 | #xD | #xA)+
     public static readonly SearchValues<byte> Whitespace = SearchValues.Create(" \t\r\n"u8);
 
-    // Bytes that may appear in a name: the ASCII NameChars plus every non-ASCII byte (validated separately).
-    public static readonly SearchValues<byte> NameBytes = SearchValues.Create(CreateNameBytes());
+    // Classes of bytes in names (XML 1.0 §2.3, Namespaces in XML §4), for scanning a QName in one pass.
+    public const byte NotName = 0;     // ends the name
+    public const byte NameStart = 1;   // A-Z a-z _
+    public const byte NameOnly = 2;    // 0-9 - .  (not at the start)
+    public const byte Colon = 3;       // separates prefix and local part
+    public const byte NonAscii = 4;    // part of a multi-byte character, validated separately
 
-    // Where the framer stops inside an element name.
-    public static readonly SearchValues<byte> NameDelimiters = SearchValues.Create(" \t\r\n/>=<'\""u8);
+    public static readonly byte[] NameClasses = CreateNameClasses();
 
     // Where the framer stops inside a start tag (outside attribute values).
     public static readonly SearchValues<byte> StartTagStops = SearchValues.Create("'\"/><"u8);
 
     // Where character data needs attention: markup, references, line ends (XML 1.0 §2.11), "]]>" (§2.4) and the
     // C0 controls XML 1.0 §2.2 forbids.
-    public static readonly SearchValues<byte> TextStops = SearchValues.Create(CreateStops("<&\r]"u8));
+    public static readonly SearchValues<byte> TextStops = SearchValues.Create(CreateStops("<&\r]"u8, nonAscii: false));
+
+    // The same, plus non-ASCII bytes: plain ASCII text becomes a string without transcoding.
+    public static readonly SearchValues<byte> TextStopsOrNonAscii = SearchValues.Create(CreateStops("<&\r]"u8, nonAscii: true));
 
     // Attribute values: references, '<' (forbidden, §3.1), white space to normalise (§3.3.3) and forbidden controls.
-    public static readonly SearchValues<byte> AttributeValueStops = SearchValues.Create(CreateStops("&<\t\n\r"u8));
+    public static readonly SearchValues<byte> AttributeValueStops = SearchValues.Create(CreateStops("&<\t\n\r"u8, nonAscii: false));
+
+    public static readonly SearchValues<byte> AttributeValueStopsOrNonAscii = SearchValues.Create(CreateStops("&<\t\n\r"u8, nonAscii: true));
 
     // CDATA sections: only line ends and forbidden controls matter inside.
-    public static readonly SearchValues<byte> CDataStops = SearchValues.Create(CreateStops("\r"u8));
+    public static readonly SearchValues<byte> CDataStops = SearchValues.Create(CreateStops("\r"u8, nonAscii: false));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsWhitespace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
@@ -51,30 +59,6 @@ internal static class XmlSyntax
     public static bool IsNameChar(int c)
         => IsNameStartChar(c)
             || c is '-' or '.' or (>= '0' and <= '9') or 0xB7 or (>= 0x300 and <= 0x36F) or (>= 0x203F and <= 0x2040);
-
-    /// <summary>
-    /// Checks that <paramref name="name"/> (already delimited by <see cref="NameBytes"/>) is a QName
-    /// (Namespaces in XML §4): one or two NCNames joined by a single colon. Returns the colon index or -1.
-    /// </summary>
-    public static int ValidateQName(ReadOnlySpan<byte> name)
-    {
-        var colon = name.IndexOf((byte)':');
-        if (colon == 0 || colon == name.Length - 1 || (colon > 0 && name[(colon + 1)..].Contains((byte)':')))
-        {
-            ParserThrow.NotWellFormed("A name is not a valid qualified name.");
-        }
-
-        if (name.ContainsAnyInRange((byte)0x80, (byte)0xFF))
-        {
-            ValidateNonAsciiName(name, colon);
-        }
-        else if (!IsNameStartChar(name[0]) || (colon > 0 && !IsNameStartChar(name[colon + 1])))
-        {
-            ParserThrow.NotWellFormed("A name starts with a character that cannot start a name.");
-        }
-
-        return colon;
-    }
 
     /// <summary>True when <paramref name="name"/> is an XML Name (used to tell an undefined entity from garbage).</summary>
     public static bool IsName(ReadOnlySpan<byte> name)
@@ -100,7 +84,8 @@ internal static class XmlSyntax
         return !start;
     }
 
-    private static void ValidateNonAsciiName(ReadOnlySpan<byte> name, int colon)
+    /// <summary>Checks a name with non-ASCII bytes: valid UTF-8, and NameStartChar/NameChar as XML 1.0 §2.3 says.</summary>
+    public static void ValidateNonAsciiName(ReadOnlySpan<byte> name, int colon)
     {
         var index = 0;
         while (index < name.Length)
@@ -121,23 +106,35 @@ internal static class XmlSyntax
         }
     }
 
-    private static byte[] CreateNameBytes()
+    private static byte[] CreateNameClasses()
     {
-        var bytes = new List<byte>();
+        var classes = new byte[256];
         for (var b = 0; b < 256; b++)
         {
-            if (b >= 0x80 || b is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '.' or '_' or ':')
+            classes[b] = b switch
+            {
+                >= 0x80 => NonAscii,
+                (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or '_' => NameStart,
+                (>= '0' and <= '9') or '-' or '.' => NameOnly,
+                ':' => Colon,
+                _ => NotName,
+            };
+        }
+
+        return classes;
+    }
+
+    private static byte[] CreateStops(ReadOnlySpan<byte> specials, bool nonAscii)
+    {
+        var bytes = new List<byte>(specials.ToArray());
+        if (nonAscii)
+        {
+            for (var b = 0x80; b < 0x100; b++)
             {
                 bytes.Add((byte)b);
             }
         }
 
-        return [.. bytes];
-    }
-
-    private static byte[] CreateStops(ReadOnlySpan<byte> specials)
-    {
-        var bytes = new List<byte>(specials.ToArray());
         for (var b = 0; b < 0x20; b++)
         {
             // XML 1.0 §2.2: of the C0 controls only tab, line feed and carriage return are characters.

@@ -1,6 +1,5 @@
 using System.Buffers;
-using System.Text;
-using System.Text.Unicode;
+using System.Diagnostics.CodeAnalysis;
 
 namespace XmppServer.Protocol;
 
@@ -100,8 +99,8 @@ public sealed partial class XmppStreamParser
             {
                 while (_frameCount > 0)
                 {
-                    ParseContent(data, ref pos);
-                    if (data[pos + 1] == '/')
+                    ParseContent(data, ref pos); // stops at a '<', never the last byte: the framer saw the element end in '>'
+                    if (pos + 1 < data.Length && data[pos + 1] == '/')
                     {
                         ParseEndTag(data, ref pos);
                     }
@@ -143,9 +142,7 @@ public sealed partial class XmppStreamParser
     private XmppElement ParseStartTag(ReadOnlySpan<byte> data, ref int pos, out bool empty)
     {
         pos++;
-        var nameStart = pos;
-        var colon = ScanQName(data, ref pos);
-        var nameLength = pos - nameStart;
+        var qname = ScanQName(data, ref pos);
 
         var count = 0;
         var hasDeclarations = false;
@@ -194,7 +191,7 @@ public sealed partial class XmppStreamParser
             {
                 hasDeclarations = true;
             }
-            else if (attribute.Colon >= 0)
+            else if (attribute.Name.Colon >= 0)
             {
                 hasPrefixedAttributes = true;
             }
@@ -224,23 +221,14 @@ public sealed partial class XmppStreamParser
             }
         }
 
-        var name = data.Slice(nameStart, nameLength);
         var attributeCapacity = count;
         if (_frameCount == 0)
         {
             attributeCapacity++; // room for an inherited xml:lang
         }
 
-        XmppElement element;
-        if (colon < 0)
-        {
-            // Namespaces in XML §6.2: an unprefixed element is in the default namespace.
-            element = new XmppElement(_names.GetOrAdd(name), _defaultNamespace);
-        }
-        else
-        {
-            element = new XmppElement(_names.GetOrAdd(name[(colon + 1)..]), LookupPrefix(name[..colon]));
-        }
+        // Namespaces in XML §6.2: an unprefixed element is in the default namespace.
+        var element = new XmppElement(LocalName(data, qname), qname.Colon < 0 ? _defaultNamespace : LookupPrefix(data, qname));
 
         if (attributeCapacity > 0)
         {
@@ -268,7 +256,7 @@ public sealed partial class XmppStreamParser
         }
         else
         {
-            PushFrame(new Frame(element, nameStart, nameLength, bindingStart, previousDefault, _childCount));
+            PushFrame(new Frame(element, qname.Start, qname.Length, bindingStart, previousDefault, _childCount));
         }
 
         return element;
@@ -276,9 +264,7 @@ public sealed partial class XmppStreamParser
 
     private RawAttribute ParseAttribute(ReadOnlySpan<byte> data, ref int pos)
     {
-        var nameStart = pos;
-        var colon = ScanQName(data, ref pos);
-        var nameLength = pos - nameStart;
+        var qname = ScanQName(data, ref pos);
         SkipWhitespace(data, ref pos);
 
         // XML 1.0 §3.1 [41] Attribute ::= Name Eq AttValue, with the value quoted.
@@ -304,9 +290,9 @@ public sealed partial class XmppStreamParser
         var valueStart = pos;
         pos += valueLength + 1;
 
-        var name = data.Slice(nameStart, nameLength);
-        var isDeclaration = colon < 0 ? name.SequenceEqual("xmlns"u8) : name[..colon].SequenceEqual("xmlns"u8);
-        return new RawAttribute(nameStart, nameLength, colon, valueStart, valueLength, isDeclaration);
+        var name = data.Slice(qname.Start, qname.Length);
+        var isDeclaration = qname.Colon < 0 ? name.SequenceEqual("xmlns"u8) : name[..qname.Colon].SequenceEqual("xmlns"u8);
+        return new RawAttribute(qname, valueStart, valueLength, isDeclaration);
     }
 
     // XML 1.0 §3.1 WFC Unique Att Spec, on the names as written.
@@ -314,10 +300,12 @@ public sealed partial class XmppStreamParser
     {
         for (var i = 1; i < attributes.Length; i++)
         {
-            var name = data.Slice(attributes[i].NameStart, attributes[i].NameLength);
+            var a = attributes[i].Name;
             for (var j = 0; j < i; j++)
             {
-                if (name.SequenceEqual(data.Slice(attributes[j].NameStart, attributes[j].NameLength)))
+                var b = attributes[j].Name;
+                if (a.LocalHash == b.LocalHash && a.PrefixHash == b.PrefixHash
+                    && data.Slice(a.Start, a.Length).SequenceEqual(data.Slice(b.Start, b.Length)))
                 {
                     ParserThrow.NotWellFormed("Duplicate attribute.");
                 }
@@ -327,19 +315,9 @@ public sealed partial class XmppStreamParser
 
     private void AddAttribute(ReadOnlySpan<byte> data, XmppElement element, in RawAttribute raw, bool checkResolved)
     {
-        var name = data.Slice(raw.NameStart, raw.NameLength);
-        string localName;
-        var ns = string.Empty;
-        if (raw.Colon < 0)
-        {
-            // Namespaces in XML §6.2: unprefixed attributes are in no namespace.
-            localName = _names.GetOrAdd(name);
-        }
-        else
-        {
-            localName = _names.GetOrAdd(name[(raw.Colon + 1)..]);
-            ns = LookupPrefix(name[..raw.Colon]);
-        }
+        // Namespaces in XML §6.2: unprefixed attributes are in no namespace.
+        var localName = LocalName(data, raw.Name);
+        var ns = raw.Name.Colon < 0 ? string.Empty : LookupPrefix(data, raw.Name);
 
         var value = DecodeAttributeValue(data.Slice(raw.ValueStart, raw.ValueLength));
 
@@ -362,7 +340,7 @@ public sealed partial class XmppStreamParser
     private void Declare(ReadOnlySpan<byte> data, in RawAttribute raw)
     {
         var value = DecodeNamespace(data.Slice(raw.ValueStart, raw.ValueLength));
-        if (raw.Colon < 0)
+        if (raw.Name.Colon < 0)
         {
             // Namespaces in XML §3: xmlns='' undeclares the default namespace; the reserved ones cannot be default.
             if (value is Namespaces.Xml or Namespaces.Xmlns)
@@ -375,7 +353,7 @@ public sealed partial class XmppStreamParser
             return;
         }
 
-        var prefixBytes = data.Slice(raw.NameStart + raw.Colon + 1, raw.NameLength - raw.Colon - 1);
+        var prefixBytes = data.Slice(raw.Name.Start + raw.Name.Colon + 1, raw.Name.Length - raw.Name.Colon - 1);
 
         // Namespaces in XML §3: "xml" is bound to its namespace only, "xmlns" is never declared, and neither
         // reserved namespace gets another prefix. Namespaces in XML 1.0 cannot undeclare a prefix.
@@ -404,11 +382,16 @@ public sealed partial class XmppStreamParser
             Array.Resize(ref _bindings, _bindingCount * 2);
         }
 
-        _bindings[_bindingCount++] = new Binding(_names.GetOrAdd(prefixBytes), value);
+        _bindings[_bindingCount++] = new Binding(LocalName(data, raw.Name), raw.Name.LocalHash, value);
     }
 
-    private string LookupPrefix(ReadOnlySpan<byte> prefix)
+    private string LocalName(ReadOnlySpan<byte> data, in QName qname)
+        => _names.GetOrAdd(data.Slice(qname.Start + qname.Colon + 1, qname.Length - qname.Colon - 1), qname.LocalHash, qname.Ascii);
+
+    private string LookupPrefix(ReadOnlySpan<byte> data, in QName qname)
     {
+        var prefix = data.Slice(qname.Start, qname.Colon);
+
         // Namespaces in XML §3: the xml prefix is bound by definition.
         if (prefix.SequenceEqual("xml"u8))
         {
@@ -417,10 +400,13 @@ public sealed partial class XmppStreamParser
 
         if (!prefix.SequenceEqual("xmlns"u8))
         {
-            var name = _names.GetOrAdd(prefix);
+            // Innermost first. Bindings in scope are bounded by MaxDepth times MaxAttributes; comparing hashes first
+            // keeps even that walk cheap.
+            var hash = qname.PrefixHash;
+            var name = _names.GetOrAdd(prefix, hash, qname.Ascii);
             for (var i = _bindingCount - 1; i >= 0; i--)
             {
-                if (_bindings[i].Prefix == name)
+                if (_bindings[i].Hash == hash && _bindings[i].Prefix == name)
                 {
                     return _bindings[i].Namespace;
                 }
@@ -487,15 +473,46 @@ public sealed partial class XmppStreamParser
         _framesUsed = Math.Max(_framesUsed, _frameCount);
     }
 
-    private int ScanQName(ReadOnlySpan<byte> data, ref int pos)
+    /// <summary>
+    /// Scans a QName (Namespaces in XML §4: NCName, or NCName ':' NCName) in one pass, validating it and hashing its
+    /// prefix and local part for the name table.
+    /// </summary>
+    private QName ScanQName(ReadOnlySpan<byte> data, ref int pos)
     {
-        var rest = data[pos..];
-        var length = rest.IndexOfAnyExcept(XmlSyntax.NameBytes);
-        if (length < 0)
+        var classes = XmlSyntax.NameClasses;
+        var start = pos;
+        var colon = -1;
+        var ascii = true;
+        var hash = NameTable.HashBasis;
+        var prefixHash = 0u;
+        var i = start;
+        for (; i < data.Length; i++)
         {
-            length = rest.Length;
+            var b = data[i];
+            var c = classes[b];
+            if (c == XmlSyntax.NotName)
+            {
+                break;
+            }
+
+            if (c == XmlSyntax.Colon)
+            {
+                if (colon >= 0)
+                {
+                    ThrowNotQName();
+                }
+
+                colon = i - start;
+                prefixHash = hash;
+                hash = NameTable.HashBasis;
+                continue;
+            }
+
+            ascii &= c != XmlSyntax.NonAscii;
+            hash = (hash ^ b) * NameTable.FnvPrime;
         }
 
+        var length = i - start;
         if (length == 0)
         {
             ParserThrow.NotWellFormed("Expected a name.");
@@ -506,10 +523,26 @@ public sealed partial class XmppStreamParser
             ParserThrow.PolicyViolation("A name is too long.");
         }
 
-        var colon = XmlSyntax.ValidateQName(rest[..length]);
-        pos += length;
-        return colon;
+        if (colon == 0 || colon == length - 1)
+        {
+            ThrowNotQName();
+        }
+
+        if (!ascii)
+        {
+            XmlSyntax.ValidateNonAsciiName(data.Slice(start, length), colon);
+        }
+        else if (classes[data[start]] != XmlSyntax.NameStart || (colon > 0 && classes[data[start + colon + 1]] != XmlSyntax.NameStart))
+        {
+            ParserThrow.NotWellFormed("A name starts with a character that cannot start a name.");
+        }
+
+        pos = i;
+        return new QName(start, length, colon, prefixHash, hash, ascii);
     }
+
+    [DoesNotReturn]
+    private static void ThrowNotQName() => ParserThrow.NotWellFormed("A name is not a valid qualified name.");
 
     private static bool SkipWhitespace(ReadOnlySpan<byte> data, ref int pos)
     {
@@ -522,9 +555,12 @@ public sealed partial class XmppStreamParser
         return pos != start;
     }
 
-    private readonly record struct Binding(string Prefix, string Namespace);
+    private readonly record struct Binding(string Prefix, uint Hash, string Namespace);
 
     private readonly record struct Frame(XmppElement Element, int NameStart, int NameLength, int BindingStart, string PreviousDefault, int ChildStart);
 
-    private readonly record struct RawAttribute(int NameStart, int NameLength, int Colon, int ValueStart, int ValueLength, bool IsDeclaration);
+    private readonly record struct RawAttribute(QName Name, int ValueStart, int ValueLength, bool IsDeclaration);
+
+    // Colon is -1 for an unprefixed name; the hashes are NameTable hashes of the prefix and the local part.
+    private readonly record struct QName(int Start, int Length, int Colon, uint PrefixHash, uint LocalHash, bool Ascii);
 }

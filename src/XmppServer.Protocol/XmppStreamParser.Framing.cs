@@ -198,85 +198,85 @@ public sealed partial class XmppStreamParser
             switch (_state)
             {
                 case FramerState.Text:
-                {
-                    var index = span[i..].IndexOf((byte)'<');
-                    if (index < 0)
                     {
-                        i = span.Length;
+                        var index = span[i..].IndexOf((byte)'<');
+                        if (index < 0)
+                        {
+                            i = span.Length;
+                            break;
+                        }
+
+                        i += index + 1;
+                        _state = FramerState.TagOpen;
                         break;
                     }
-
-                    i += index + 1;
-                    _state = FramerState.TagOpen;
-                    break;
-                }
 
                 case FramerState.StartTag:
-                {
-                    var index = span[i..].IndexOfAny(XmlSyntax.StartTagStops);
-                    if (index < 0)
                     {
-                        i = span.Length;
+                        var index = span[i..].IndexOfAny(XmlSyntax.StartTagStops);
+                        if (index < 0)
+                        {
+                            i = span.Length;
+                            break;
+                        }
+
+                        i += index;
+                        var b = span[i++];
+                        if (b is (byte)'\'' or (byte)'"')
+                        {
+                            // One quoted value per attribute. Counted here as well as in the builder, so a flood of
+                            // attributes fails before it is buffered.
+                            if (++_attributeCount > Options.MaxAttributes)
+                            {
+                                ParserThrow.PolicyViolation("Too many attributes on one element.");
+                            }
+
+                            _quote = b;
+                            _state = FramerState.AttributeValue;
+                        }
+                        else if (b == '/')
+                        {
+                            _state = FramerState.StartTagSlash;
+                        }
+                        else if (b == '>')
+                        {
+                            if (!_headerSeen)
+                            {
+                                used = i;
+                                return ScanResult.HeaderComplete;
+                            }
+
+                            _depth++;
+                            _state = FramerState.Text;
+                        }
+                        else
+                        {
+                            ParserThrow.NotWellFormed("'<' inside a tag.");
+                        }
+
                         break;
                     }
-
-                    i += index;
-                    var b = span[i++];
-                    if (b is (byte)'\'' or (byte)'"')
-                    {
-                        // One quoted value per attribute. Counted here as well as in the builder, so a flood of
-                        // attributes fails before it is buffered.
-                        if (++_attributeCount > Options.MaxAttributes)
-                        {
-                            ParserThrow.PolicyViolation("Too many attributes on one element.");
-                        }
-
-                        _quote = b;
-                        _state = FramerState.AttributeValue;
-                    }
-                    else if (b == '/')
-                    {
-                        _state = FramerState.StartTagSlash;
-                    }
-                    else if (b == '>')
-                    {
-                        if (!_headerSeen)
-                        {
-                            used = i;
-                            return ScanResult.HeaderComplete;
-                        }
-
-                        _depth++;
-                        _state = FramerState.Text;
-                    }
-                    else
-                    {
-                        ParserThrow.NotWellFormed("'<' inside a tag.");
-                    }
-
-                    break;
-                }
 
                 case FramerState.AttributeValue:
-                {
-                    var index = span[i..].IndexOfAny(_quote, (byte)'<');
-                    if (index < 0)
                     {
-                        i = span.Length;
+                        var index = span[i..].IndexOfAny(_quote, (byte)'<');
+                        if (index < 0)
+                        {
+                            i = span.Length;
+                            break;
+                        }
+
+                        i += index;
+                        if (span[i] == '<')
+                        {
+                            // XML 1.0 §3.1 [10] AttValue: '<' is not allowed in attribute values.
+                            ParserThrow.NotWellFormed("'<' in an attribute value.");
+                        }
+
+                        i++;
+                        _state = FramerState.StartTag;
                         break;
                     }
-
-                    i += index;
-                    if (span[i] == '<')
-                    {
-                        // XML 1.0 §3.1 [10] AttValue: '<' is not allowed in attribute values.
-                        ParserThrow.NotWellFormed("'<' in an attribute value.");
-                    }
-
-                    i++;
-                    _state = FramerState.StartTag;
-                    break;
-                }
 
                 case FramerState.StartTagName:
                 case FramerState.EndTagName:
@@ -309,61 +309,61 @@ public sealed partial class XmppStreamParser
                     break;
 
                 case FramerState.EndTag:
-                {
-                    var b = span[i++];
-                    if (XmlSyntax.IsWhitespace(b))
                     {
+                        var b = span[i++];
+                        if (XmlSyntax.IsWhitespace(b))
+                        {
+                            break;
+                        }
+
+                        if (b != '>')
+                        {
+                            ParserThrow.NotWellFormed("Unexpected character in an end tag.");
+                        }
+
+                        if (_depth == 0)
+                        {
+                            used = i;
+                            return ScanResult.StreamEndComplete;
+                        }
+
+                        if (--_depth == 0)
+                        {
+                            used = i;
+                            return ScanResult.ElementComplete;
+                        }
+
+                        _state = FramerState.Text;
                         break;
                     }
-
-                    if (b != '>')
-                    {
-                        ParserThrow.NotWellFormed("Unexpected character in an end tag.");
-                    }
-
-                    if (_depth == 0)
-                    {
-                        used = i;
-                        return ScanResult.StreamEndComplete;
-                    }
-
-                    if (--_depth == 0)
-                    {
-                        used = i;
-                        return ScanResult.ElementComplete;
-                    }
-
-                    _state = FramerState.Text;
-                    break;
-                }
 
                 case FramerState.BetweenElements:
-                {
-                    var index = span[i..].IndexOfAnyExcept(XmlSyntax.Whitespace);
-                    if (index < 0)
                     {
-                        i = span.Length;
-                        break;
-                    }
+                        var index = span[i..].IndexOfAnyExcept(XmlSyntax.Whitespace);
+                        if (index < 0)
+                        {
+                            i = span.Length;
+                            break;
+                        }
 
-                    i += index;
-                    if (span[i] != '<')
-                    {
-                        // RFC 6120 §4.2, §11.1: the stream's children are elements; only white space may come between.
-                        ParserThrow.NotWellFormed("Character data outside of a stanza.");
-                    }
+                        i += index;
+                        if (span[i] != '<')
+                        {
+                            // RFC 6120 §4.2, §11.1: the stream's children are elements; only white space may come between.
+                            ParserThrow.NotWellFormed("Character data outside of a stanza.");
+                        }
 
-                    if (_streamEnded)
-                    {
-                        ParserThrow.NotWellFormed("Data after the end of the stream.");
-                    }
+                        if (_streamEnded)
+                        {
+                            ParserThrow.NotWellFormed("Data after the end of the stream.");
+                        }
 
-                    _elementStart = _scanned + i;
-                    i++;
-                    _state = FramerState.TagOpen;
-                    used = i;
-                    return ScanResult.ElementStarted;
-                }
+                        _elementStart = _scanned + i;
+                        i++;
+                        _state = FramerState.TagOpen;
+                        used = i;
+                        return ScanResult.ElementStarted;
+                    }
 
                 case FramerState.MarkupDeclaration:
                     ScanMarkupDeclaration(span[i]);
@@ -404,20 +404,26 @@ public sealed partial class XmppStreamParser
         return ScanResult.NeedMore;
     }
 
-    /// <summary>Hashes name bytes; at the delimiter finishes the name and leaves the delimiter unscanned.</summary>
+    /// <summary>
+    /// Hashes name bytes; at the first byte that cannot be in a name, finishes the name and leaves that byte
+    /// unscanned. Only white space, '/' and '&gt;' may end an element name.
+    /// </summary>
     private int ScanName(ReadOnlySpan<byte> span)
     {
         // Look no further than the longest allowed name, so a huge name fails without being scanned in full.
         var budget = Options.MaxNameBytes - _nameLength + 1;
         var window = span.Length > budget ? span[..budget] : span;
-        var index = window.IndexOfAny(XmlSyntax.NameDelimiters);
-        var length = index < 0 ? window.Length : index;
-
+        // Names are short: a scalar loop that hashes as it goes beats a vectorised search plus a second pass.
+        var classes = XmlSyntax.NameClasses;
         var hash = _nameHash;
-        foreach (var b in window[..length])
+        var length = 0;
+        while (length < window.Length && classes[window[length]] != XmlSyntax.NotName)
         {
-            hash = (hash ^ b) * FnvPrime;
+            hash = (hash ^ window[length]) * FnvPrime;
+            length++;
         }
+
+        var index = length < window.Length ? length : -1;
 
         _nameHash = hash;
         _nameLength += length;
@@ -540,7 +546,7 @@ public sealed partial class XmppStreamParser
     // The byte after '<' has been taken by ScanTagOpen; it is the first byte of the name.
     private void ScanNameStart(byte b)
     {
-        if (XmlSyntax.NameDelimiters.Contains(b))
+        if (XmlSyntax.NameClasses[b] == XmlSyntax.NotName)
         {
             ParserThrow.NotWellFormed("Missing element name.");
         }

@@ -18,18 +18,31 @@ public sealed partial class XmppStreamParser
     private void ParseContent(ReadOnlySpan<byte> data, ref int pos)
     {
         var rest = data[pos..];
-        var index = rest.IndexOfAny(XmlSyntax.TextStops);
+        var index = rest.IndexOfAny(XmlSyntax.TextStopsOrNonAscii);
         if (index < 0)
         {
             ParserThrow.NotWellFormed("Unterminated element.");
         }
 
-        // Fast path: plain text (or none) up to a tag.
+        var ascii = rest[index] < 0x80;
+        if (!ascii)
+        {
+            var stop = rest[index..].IndexOfAny(XmlSyntax.TextStops);
+            if (stop < 0)
+            {
+                ParserThrow.NotWellFormed("Unterminated element.");
+            }
+
+            index += stop;
+        }
+
+        // Fast path: plain text (or none) up to a tag; ASCII needs no transcoding.
         if (rest[index] == '<' && !rest[index..].StartsWith("<![CDATA["u8))
         {
             if (index > 0)
             {
-                AddChild(new XmppText(DecodeUtf8(rest[..index])));
+                var text = rest[..index];
+                AddChild(new XmppText(ascii ? Encoding.Latin1.GetString(text) : DecodeNonAscii(text)));
             }
 
             pos += index;
@@ -139,10 +152,21 @@ public sealed partial class XmppStreamParser
     /// <summary>An attribute value, normalised as XML 1.0 §3.3.3 says for CDATA attributes (there is no DTD).</summary>
     private string DecodeAttributeValue(ReadOnlySpan<byte> value)
     {
-        var index = value.IndexOfAny(XmlSyntax.AttributeValueStops);
+        var index = value.IndexOfAny(XmlSyntax.AttributeValueStopsOrNonAscii);
         if (index < 0)
         {
-            return DecodeUtf8(value);
+            return Encoding.Latin1.GetString(value); // ASCII
+        }
+
+        if (value[index] >= 0x80)
+        {
+            var stop = value[index..].IndexOfAny(XmlSyntax.AttributeValueStops);
+            if (stop < 0)
+            {
+                return DecodeNonAscii(value);
+            }
+
+            index += stop;
         }
 
         var chars = RentChars(value.Length);
@@ -198,13 +222,14 @@ public sealed partial class XmppStreamParser
             return DecodeAttributeValue(value);
         }
 
-        if (_names.TryGetValue(value, out var ns))
+        var hash = NameTable.Hash(value);
+        if (_names.TryGetValue(value, hash, out var ns))
         {
             return ns;
         }
 
         ns = DecodeUtf8(value);
-        _names.Add(value, ns);
+        _names.Add(value, hash, ns);
         return ns;
     }
 
@@ -212,11 +237,11 @@ public sealed partial class XmppStreamParser
     /// not-well-formed, never replaced. The caller has excluded the forbidden C0 controls.</summary>
     private static string DecodeUtf8(ReadOnlySpan<byte> utf8)
     {
-        if (!utf8.ContainsAnyInRange((byte)0x80, (byte)0xFF))
-        {
-            return Encoding.UTF8.GetString(utf8);
-        }
+        return utf8.ContainsAnyInRange((byte)0x80, (byte)0xFF) ? DecodeNonAscii(utf8) : Encoding.Latin1.GetString(utf8);
+    }
 
+    private static string DecodeNonAscii(ReadOnlySpan<byte> utf8)
+    {
         if (!Utf8.IsValid(utf8))
         {
             ThrowInvalidUtf8();

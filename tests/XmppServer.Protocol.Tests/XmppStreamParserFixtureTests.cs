@@ -110,7 +110,7 @@ public class XmppStreamParserFixtureTests
 
     [Theory]
     [MemberData(nameof(Fixtures))]
-    public async Task Parser_FixtureInTwoReadsAtEveryOffset_EqualsWhole(string fixture)
+    public async Task Parser_FixtureInTwoReadsAtEveryOffset_EqualsWholeAsync(string fixture)
     {
         var data = ParserHarness.Utf8(ClientTraffic.Get(fixture));
         var expected = ParserHarness.ParseWhole(ClientTraffic.Get(fixture));
@@ -125,7 +125,7 @@ public class XmppStreamParserFixtureTests
 
     [Theory]
     [MemberData(nameof(Fixtures))]
-    public async Task Parser_FixtureOneByteAtATime_EqualsWholeAndScansEachByteOnce(string fixture)
+    public async Task Parser_FixtureOneByteAtATime_EqualsWholeAndScansEachByteOnceAsync(string fixture)
     {
         var data = ParserHarness.Utf8(ClientTraffic.Get(fixture));
         var expected = ParserHarness.ParseWhole(ClientTraffic.Get(fixture));
@@ -207,7 +207,7 @@ public class XmppStreamParserFixtureTests
     }
 
     [Fact]
-    public async Task Parser_LargeStanzaOneByteAtATime_ScansEachByteOnce()
+    public async Task Parser_LargeStanzaOneByteAtATime_ScansEachByteOnceAsync()
     {
         // A 200 KiB stanza arriving one byte per read: framing must stay linear (no rescanning from the '<').
         var body = string.Concat(Enumerable.Repeat("All the world's a stage, <and> all the men &amp; women merely players. ", 2800));
