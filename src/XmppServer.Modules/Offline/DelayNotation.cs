@@ -6,7 +6,7 @@ namespace XmppServer.Modules.Offline;
 /// <summary>The &lt;delay xmlns='urn:xmpp:delay'/&gt; notation of XEP-0203.</summary>
 internal static class DelayNotation
 {
-    /// <summary>XEP-0082 §3.3 DateTime profile in UTC, with milliseconds so stored messages keep their order.</summary>
+    /// <summary>XEP-0082 DateTime profile in UTC, with milliseconds so stored messages keep their order.</summary>
     public const string StampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
 
     public static string FormatStamp(DateTimeOffset stamp)
