@@ -1,6 +1,103 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using XmppServer.Core.Hosting;
+using XmppServer.Hosting;
+
 namespace XmppServer;
 
+/// <summary>
+/// <c>XmppServer [verb] [args] [--config PATH] [--Key=Value ...]</c>. With no verb it runs the server.
+/// </summary>
 internal static class Program
 {
-    public static int Main(string[] args) => args.Length >= 0 ? 0 : 1;
+    public static async Task<int> Main(string[] args)
+    {
+        CommandLine commandLine;
+        IConfigurationRoot configuration;
+        try
+        {
+            commandLine = CommandLine.Parse(args);
+            configuration = ServerConfiguration.Build(commandLine.ConfigPath, commandLine.ConfigurationArguments);
+        }
+        catch (CommandLineException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 2;
+        }
+
+        switch (commandLine.Verb)
+        {
+            case null or "run":
+                return await RunServerAsync(configuration);
+            case "user":
+                return await RunUserCommandAsync(commandLine, configuration);
+            case "help" or "--help" or "-h":
+                await Console.Out.WriteLineAsync(Usage);
+                return 0;
+            default:
+                await Console.Error.WriteLineAsync($"error: unknown verb '{commandLine.Verb}'\n{Usage}");
+                return 2;
+        }
+    }
+
+    private const string Usage = """
+        usage: XmppServer [run] [--config PATH] [--Key=Value ...]
+               XmppServer user add JID [--password P]
+               XmppServer user passwd JID [--password P]
+               XmppServer user delete JID
+               XmppServer user list DOMAIN
+               XmppServer user add-many DOMAIN PREFIX COUNT --password P
+        """;
+
+    internal static WebApplication BuildServer(IConfiguration configuration)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddConfiguration(configuration);
+        ConfigureLogging(builder.Logging, configuration);
+        builder.Services.AddXmppServer(configuration);
+        builder.WebHost.ConfigureKestrel(XmppListeners.Configure);
+        return builder.Build();
+    }
+
+    private static async Task<int> RunServerAsync(IConfiguration configuration)
+    {
+        try
+        {
+            await using var app = BuildServer(configuration);
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or Microsoft.Extensions.Options.OptionsValidationException)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
+        }
+    }
+
+    private static Task<int> RunUserCommandAsync(CommandLine commandLine, IConfiguration configuration)
+    {
+        _ = commandLine;
+        _ = configuration;
+        return Task.FromResult(1);
+    }
+
+    internal static void ConfigureLogging(ILoggingBuilder logging, IConfiguration configuration)
+    {
+        logging.ClearProviders();
+        logging.AddConfiguration(configuration.GetSection("Logging"));
+        logging.AddSimpleConsole(options =>
+        {
+            options.SingleLine = true;
+            options.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+            options.UseUtcTimestamp = true;
+        });
+        logging.SetMinimumLevel(LogLevel.Information);
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+    }
 }

@@ -18,7 +18,7 @@ public interface IModuleBuilder
     /// <summary>
     /// A stream feature offered at <paramref name="stage"/>; the factory returns null to offer nothing on this stream.
     /// </summary>
-    void AddStreamFeature(StreamFeatureStage stage, Func<IXmppSession, XmppElement?> feature);
+    void AddStreamFeature(StreamFeatureStage stage, Func<StreamFeatureContext, XmppElement?> feature);
 
     /// <summary>An IQ handler keyed by type, payload name and namespace, and which addresses it answers for.</summary>
     void HandleIq(IqType type, string ns, string name, IqTarget target, IqHandler handler);

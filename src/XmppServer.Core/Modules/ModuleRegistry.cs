@@ -15,7 +15,7 @@ public sealed class ModuleRegistry : IEventBus
     private readonly Dictionary<StanzaHookKey, List<(int Priority, int Order, StanzaHandler Handler)>> _hooks = [];
     private readonly Dictionary<Type, List<Delegate>> _events = [];
     private readonly Dictionary<(string, string), StreamElementHandler> _streamElements = [];
-    private readonly List<(StreamFeatureStage Stage, Func<IXmppSession, XmppElement?> Factory)> _streamFeatures = [];
+    private readonly List<(StreamFeatureStage Stage, Func<StreamFeatureContext, XmppElement?> Factory)> _streamFeatures = [];
     private readonly List<DiscoIdentity> _identities = [];
     private readonly List<(string Feature, DiscoScope Scope)> _features = [];
     private readonly List<(XmppElement Form, DiscoScope Scope)> _extensions = [];
@@ -48,12 +48,12 @@ public sealed class ModuleRegistry : IEventBus
 
     public IEnumerable<DiscoIdentity> IdentitiesFor(DiscoScope scope) => _identities.Where(i => i.Scope == scope);
 
-    /// <summary>The stream features modules offer at this stage for this session.</summary>
-    public IEnumerable<XmppElement> StreamFeatures(StreamFeatureStage stage, IXmppSession session)
+    /// <summary>The stream features modules offer at this stage on this stream.</summary>
+    public IEnumerable<XmppElement> StreamFeatures(StreamFeatureStage stage, StreamFeatureContext context)
     {
         foreach (var (featureStage, factory) in _streamFeatures)
         {
-            if (featureStage == stage && factory(session) is { } feature)
+            if (featureStage == stage && factory(context) is { } feature)
             {
                 yield return feature;
             }
@@ -132,7 +132,7 @@ public sealed class ModuleRegistry : IEventBus
             registry._extensions.Add((dataForm, scope));
         }
 
-        public void AddStreamFeature(StreamFeatureStage stage, Func<IXmppSession, XmppElement?> feature)
+        public void AddStreamFeature(StreamFeatureStage stage, Func<StreamFeatureContext, XmppElement?> feature)
         {
             ArgumentNullException.ThrowIfNull(feature);
             registry._streamFeatures.Add((stage, feature));

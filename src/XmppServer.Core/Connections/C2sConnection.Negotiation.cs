@@ -1,0 +1,438 @@
+using System.IO.Pipelines;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using XmppServer.Core.Events;
+using XmppServer.Core.Modules;
+using XmppServer.Core.Sasl;
+using XmppServer.Protocol;
+
+namespace XmppServer.Core.Connections;
+
+internal sealed partial class C2sConnection
+{
+    /// <summary>Attempts per stream before the server stops listening to guesses (each one is also slowed down).</summary>
+    private const int MaxSaslAttempts = 5;
+
+    private string? _domain;
+    private Jid? _user;
+    private ISaslMechanism? _mechanism;
+    private IReadOnlyList<string> _offeredMechanisms = [];
+    private int _saslAttempts;
+    private byte[]? _endpointBinding;
+
+    /// <summary>RFC 6120 §4.7-4.8: checks the initial stream header and answers with ours and the features.</summary>
+    private async ValueTask OnStreamStartAsync(XmppElement header, CancellationToken cancellationToken)
+    {
+        var requestedDomain = header.To is { } to ? JidPrep.PrepareDomain(to) : null;
+        var domain = requestedDomain ?? _domain ?? _services.Domains.Default;
+
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            WriteResponseHeader(_services.Domains.IsLocal(domain) ? domain : _services.Domains.Default, header.From);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        // RFC 6120 §4.9.3.10: the stream element must be <stream:stream/> with jabber:client content.
+        if (!header.Is("stream", Namespaces.Streams) || _parser.ContentNamespace != StanzaNamespace)
+        {
+            throw new XmppStreamException(StreamErrorCondition.InvalidNamespace);
+        }
+
+        // RFC 6120 §4.7.5: this server speaks version 1.0; a missing or older version is not supported.
+        if (!IsVersionOne(header.GetAttribute("version")))
+        {
+            throw new XmppStreamException(StreamErrorCondition.UnsupportedVersion);
+        }
+
+        // RFC 6120 §4.9.3.6: 'to' must name a domain served here; after a restart it must stay the same.
+        if (header.To is not null && (requestedDomain is null || !_services.Domains.IsLocal(requestedDomain)))
+        {
+            throw new XmppStreamException(StreamErrorCondition.HostUnknown);
+        }
+
+        if (_domain is not null && domain != _domain)
+        {
+            throw new XmppStreamException(StreamErrorCondition.HostUnknown, "The domain changed after a stream restart");
+        }
+
+        _domain = domain;
+        await WriteAsync(BuildFeatures(), cancellationToken);
+    }
+
+    private static bool IsVersionOne(string? version)
+    {
+        if (version is null)
+        {
+            return false;
+        }
+
+        var dot = version.IndexOf('.', StringComparison.Ordinal);
+        return int.TryParse(dot < 0 ? version : version[..dot], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var major) && major >= 1;
+    }
+
+    /// <summary>RFC 6120 §4.3.2: the features of this stage of negotiation.</summary>
+    private XmppElement BuildFeatures()
+    {
+        var features = new XmppElement("features", Namespaces.Streams);
+        var context = new StreamFeatureContext(_domain!, IsSecure, _user);
+        if (_user is null)
+        {
+            if (!IsSecure)
+            {
+                // RFC 6120 §5.3.1: STARTTLS is mandatory-to-negotiate when the server requires encryption; then it is
+                // the only feature offered, and nothing else is accepted before it.
+                var starttls = features.AddElement("starttls", Namespaces.Tls);
+                if (_services.Options.RequireEncryption)
+                {
+                    starttls.AddElement("required", Namespaces.Tls);
+                    return features;
+                }
+            }
+
+            _offeredMechanisms = SaslMechanisms.Offered(CreateSaslContext(), _services.Authentication);
+            var mechanisms = features.AddElement("mechanisms", Namespaces.Sasl);
+            foreach (var mechanism in _offeredMechanisms)
+            {
+                mechanisms.AddTextElement("mechanism", Namespaces.Sasl, mechanism);
+            }
+
+            if (_endpointBinding is not null)
+            {
+                // XEP-0440 §2: tell clients which channel binding type the -PLUS mechanisms can use here.
+                features.AddElement("sasl-channel-binding", "urn:xmpp:sasl-cb:0")
+                    .AddElement("channel-binding").SetAttribute("type", "tls-server-end-point");
+            }
+
+            foreach (var feature in _services.Registry.StreamFeatures(StreamFeatureStage.BeforeAuthentication, context))
+            {
+                features.Add(feature);
+            }
+
+            return features;
+        }
+
+        // RFC 6120 §7.4: resource binding is mandatory after SASL.
+        features.AddElement("bind", Namespaces.Bind);
+
+        // RFC 6121 Appendix E: the session feature is advertised as optional for RFC 3921 clients.
+        features.AddElement("session", Namespaces.Session).AddElement("optional", Namespaces.Session);
+        foreach (var feature in _services.Registry.StreamFeatures(StreamFeatureStage.Authenticated, context))
+        {
+            features.Add(feature);
+        }
+
+        return features;
+    }
+
+    private async ValueTask<LoopAction> OnNegotiationElementAsync(XmppElement element, CancellationToken cancellationToken)
+    {
+        if (element.Is("starttls", Namespaces.Tls))
+        {
+            if (IsSecure || _user is not null)
+            {
+                // RFC 6120 §5.4.2.2: TLS cannot be negotiated twice, nor after authentication.
+                throw new XmppStreamException(StreamErrorCondition.PolicyViolation, "TLS is already negotiated");
+            }
+
+            // RFC 6120 §5.4.2.3: <proceed/>, then the TLS handshake on the same TCP connection.
+            await WriteAsync(new XmppElement("proceed", Namespaces.Tls), cancellationToken);
+            return LoopAction.StartTls;
+        }
+
+        if (element.Namespace == Namespaces.Sasl && _user is null)
+        {
+            await OnSaslElementAsync(element, cancellationToken);
+            return _user is null ? LoopAction.Continue : LoopAction.Continue;
+        }
+
+        if (_user is not null && element.Is("iq", StanzaNamespace))
+        {
+            if (element.Type == "set" && element.Element("bind", Namespaces.Bind) is { } bind)
+            {
+                await BindAsync(element, bind, cancellationToken);
+                return LoopAction.Continue;
+            }
+
+            if (IsLegacySessionRequest(element))
+            {
+                // Before bind there is no session yet; answer it all the same (RFC 6121 Appendix E).
+                await WriteAsync(new XmppElement("iq", StanzaNamespace) { Type = "result", Id = element.Id }, cancellationToken);
+                return LoopAction.Continue;
+            }
+        }
+
+        if (!IsSecure && _services.Options.RequireEncryption)
+        {
+            // RFC 6120 §5.3.1: with STARTTLS required, anything else first is a policy violation.
+            throw new XmppStreamException(StreamErrorCondition.PolicyViolation, "STARTTLS is required");
+        }
+
+        // RFC 6120 §4.9.3.12: stanzas before authentication and resource binding are not authorized.
+        throw new XmppStreamException(StreamErrorCondition.NotAuthorized);
+    }
+
+    private async ValueTask<bool> StartTlsAsync(CancellationToken cancellationToken)
+    {
+        var certificate = _services.Certificates.Context;
+        var stream = new DuplexPipeStream(_input, _output);
+        var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_services.Options.TlsHandshakeTimeout);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(
+                new SslServerAuthenticationOptions
+                {
+                    ServerCertificateContext = certificate,
+                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    ClientCertificateRequired = false,
+                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                },
+                timeout.Token);
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
+        {
+            Log.TlsFailed(_services.Logger, Id, ex.Message);
+            await ssl.DisposeAsync();
+            return false;
+        }
+
+        _ssl = ssl;
+        _endpointBinding = ComputeEndpointBinding(certificate.TargetCertificate);
+
+        // Zero-byte reads: an idle connection holds no read buffer until data arrives.
+        _input = PipeReader.Create(ssl, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
+        _output = PipeWriter.Create(ssl, new StreamPipeWriterOptions(minimumBufferSize: 4096, leaveOpen: true));
+
+        // RFC 6120 §5.4.3.3: after TLS the stream restarts from a fresh header.
+        _parser.Reset();
+        _headerSent = false;
+        Log.TlsEstablished(_services.Logger, Id, ssl.SslProtocol.ToString(), ssl.NegotiatedCipherSuite.ToString());
+        return true;
+    }
+
+    /// <summary>
+    /// RFC 5929 §4.1 tls-server-end-point: the hash of our certificate, with the certificate's signature hash, or
+    /// SHA-256 when that is MD5 or SHA-1.
+    /// </summary>
+    private static byte[] ComputeEndpointBinding(X509Certificate2 certificate)
+    {
+        var signature = certificate.SignatureAlgorithm.Value ?? string.Empty;
+        var raw = certificate.RawData;
+        return signature switch
+        {
+            "1.2.840.113549.1.1.12" or "1.2.840.10045.4.3.3" => SHA384.HashData(raw),
+            "1.2.840.113549.1.1.13" or "1.2.840.10045.4.3.4" => SHA512.HashData(raw),
+            _ => SHA256.HashData(raw),
+        };
+    }
+
+    private SaslContext CreateSaslContext()
+        => new(
+            _domain!,
+            IsSecure,
+            async (username, ct) => Jid.TryCreate(username, _domain!, null, out var user)
+                ? await _services.Accounts.GetCredentialsAsync(user, ct)
+                : null,
+            type => type == "tls-server-end-point" ? _endpointBinding : null);
+
+    /// <summary>RFC 6120 §6.4: &lt;auth/&gt;, &lt;response/&gt; and &lt;abort/&gt;.</summary>
+    private async ValueTask OnSaslElementAsync(XmppElement element, CancellationToken cancellationToken)
+    {
+        if (!IsSecure && _services.Options.RequireEncryption)
+        {
+            throw new XmppStreamException(StreamErrorCondition.PolicyViolation, "STARTTLS is required");
+        }
+
+        switch (element.Name)
+        {
+            case "auth":
+                if (_mechanism is not null)
+                {
+                    // A new <auth/> while one is running aborts the old exchange (RFC 6120 §6.4.5 by analogy).
+                    _mechanism = null;
+                }
+
+                if (++_saslAttempts > MaxSaslAttempts)
+                {
+                    throw new XmppStreamException(StreamErrorCondition.PolicyViolation, "Too many authentication attempts");
+                }
+
+                var name = element.GetAttribute("mechanism") ?? string.Empty;
+                _mechanism = SaslMechanisms.Create(name, CreateSaslContext(), _services.Authentication);
+                if (_mechanism is null)
+                {
+                    // RFC 6120 §6.5.6 invalid-mechanism.
+                    await SendSaslFailureAsync(SaslFailureCondition.InvalidMechanism, null, cancellationToken);
+                    return;
+                }
+
+                await StepAsync(element, cancellationToken);
+                return;
+
+            case "response" when _mechanism is not null:
+                await StepAsync(element, cancellationToken);
+                return;
+
+            case "abort":
+                // RFC 6120 §6.4.5: the client gives up; answer <failure><aborted/></failure>.
+                _mechanism = null;
+                await SendSaslFailureAsync(SaslFailureCondition.Aborted, null, cancellationToken);
+                return;
+
+            default:
+                throw new XmppStreamException(StreamErrorCondition.NotAuthorized);
+        }
+    }
+
+    private async ValueTask StepAsync(XmppElement element, CancellationToken cancellationToken)
+    {
+        // RFC 6120 §6.4.2: base64 data, '=' for an explicitly empty response.
+        var text = element.Text.Trim();
+        byte[] data;
+        if (text.Length == 0 || text == "=")
+        {
+            data = [];
+        }
+        else
+        {
+            try
+            {
+                data = Convert.FromBase64String(text);
+            }
+            catch (FormatException)
+            {
+                _mechanism = null;
+                await SendSaslFailureAsync(SaslFailureCondition.IncorrectEncoding, null, cancellationToken);
+                return;
+            }
+        }
+
+        var step = await _mechanism!.StepAsync(data, cancellationToken);
+        switch (step)
+        {
+            case SaslStep.Challenge challenge:
+                var challengeElement = new XmppElement("challenge", Namespaces.Sasl);
+                challengeElement.AddText(challenge.Data.Length == 0 ? "=" : Convert.ToBase64String(challenge.Data));
+                await WriteAsync(challengeElement, cancellationToken);
+                return;
+
+            case SaslStep.Success success:
+                _mechanism = null;
+                if (!Jid.TryCreate(success.Username, _domain!, null, out var user))
+                {
+                    await SendSaslFailureAsync(SaslFailureCondition.NotAuthorized, null, cancellationToken);
+                    return;
+                }
+
+                _services.Throttle.RecordSuccess(RemoteAddress);
+                var successElement = new XmppElement("success", Namespaces.Sasl);
+                if (success.AdditionalData is { Length: > 0 } additional)
+                {
+                    successElement.AddText(Convert.ToBase64String(additional));
+                }
+
+                await WriteAsync(successElement, cancellationToken);
+
+                // RFC 6120 §6.4.6: the stream restarts after success; larger stanzas are allowed from now on.
+                _user = user;
+                _parser.Reset();
+                _parser.MaxStanzaBytes = _services.ParserOptions.MaxStanzaBytes;
+                _headerSent = false;
+                Log.Authenticated(_services.Logger, Id, user.ToString(), _offeredMechanisms.Count > 0 ? element.GetAttribute("mechanism") ?? "-" : "-");
+                return;
+
+            case SaslStep.Failure failure:
+                _mechanism = null;
+                if (failure.Condition == SaslFailureCondition.NotAuthorized)
+                {
+                    // A line fail2ban can match: the source address and nothing secret.
+                    Log.AuthenticationFailed(_services.Logger, Id, RemoteAddress?.ToString() ?? "?");
+                    var delay = _services.Throttle.RecordFailure(RemoteAddress);
+                    if (delay > TimeSpan.Zero)
+                    {
+                        await Task.Delay(delay, _services.Time, cancellationToken);
+                    }
+                }
+
+                await SendSaslFailureAsync(failure.Condition, failure.Text, cancellationToken);
+                return;
+        }
+    }
+
+    private ValueTask SendSaslFailureAsync(SaslFailureCondition condition, string? text, CancellationToken cancellationToken)
+    {
+        var failure = new XmppElement("failure", Namespaces.Sasl);
+        failure.AddElement(SaslConditionName(condition), Namespaces.Sasl);
+        if (text is not null)
+        {
+            failure.AddElement("text", Namespaces.Sasl).SetAttribute("lang", Namespaces.Xml, "en").AddText(text);
+        }
+
+        return WriteAsync(failure, cancellationToken);
+    }
+
+    private static string SaslConditionName(SaslFailureCondition condition) => condition switch
+    {
+        SaslFailureCondition.Aborted => "aborted",
+        SaslFailureCondition.AccountDisabled => "account-disabled",
+        SaslFailureCondition.CredentialsExpired => "credentials-expired",
+        SaslFailureCondition.EncryptionRequired => "encryption-required",
+        SaslFailureCondition.IncorrectEncoding => "incorrect-encoding",
+        SaslFailureCondition.InvalidAuthzid => "invalid-authzid",
+        SaslFailureCondition.InvalidMechanism => "invalid-mechanism",
+        SaslFailureCondition.MalformedRequest => "malformed-request",
+        SaslFailureCondition.MechanismTooWeak => "mechanism-too-weak",
+        SaslFailureCondition.TemporaryAuthFailure => "temporary-auth-failure",
+        _ => "not-authorized",
+    };
+
+    /// <summary>RFC 6120 §7: binds a resource and turns the stream into a session.</summary>
+    private async ValueTask BindAsync(XmppElement iq, XmppElement bind, CancellationToken cancellationToken)
+    {
+        var user = _user!;
+        Jid full;
+        var requested = bind.ElementText("resource", Namespaces.Bind)?.Trim();
+        if (string.IsNullOrEmpty(requested))
+        {
+            // RFC 6120 §7.6: the server generates a resource that is unique for the account.
+            do
+            {
+                full = Jid.Create(user.Local, user.Domain, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)));
+            }
+            while (_services.Sessions.IsBound(full));
+        }
+        else if (!Jid.TryCreate(user.Local, user.Domain, requested, out full!))
+        {
+            // RFC 6120 §7.7.2.1: a resource that violates the resourcepart rules is a bad request.
+            await WriteAsync(XmppErrors.ErrorReply(iq, StanzaErrorCondition.BadRequest, text: "Invalid resource"), cancellationToken);
+            return;
+        }
+
+        var result = new XmppElement("iq", StanzaNamespace) { Type = "result", Id = iq.Id };
+        result.AddElement("bind", Namespaces.Bind).AddTextElement("jid", Namespaces.Bind, full.ToString());
+        await WriteAsync(result, cancellationToken);
+
+        var session = new ClientSession(Id, full, IsSecure, _services.Options.MaxOutboundQueue, CloseAsync);
+        _session = session;
+        _writeLoop = WriteLoopAsync(session);
+
+        // RFC 6120 §7.7.2.2: the resource is in use; this server lets the newer session win (as Prosody does by default)
+        // and ends the older stream with <conflict/>.
+        if (_services.Sessions.Bind(session) is { } replaced)
+        {
+            Log.ResourceConflict(_services.Logger, replaced.Id, full.ToString());
+            await replaced.CloseAsync(StreamErrorCondition.Conflict, "Replaced by a new connection");
+        }
+
+        Log.SessionBound(_services.Logger, Id, full.ToString());
+        await _services.Registry.PublishAsync(new SessionBound(session), cancellationToken);
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace XmppServer.Core.Connections;
+
+/// <summary>
+/// One timer for every connection's timeouts (negotiation, idle ping, ping answer), instead of a timer each; and on
+/// shutdown, <c>&lt;system-shutdown/&gt;</c> to every stream (RFC 6120 §4.9.3.22) within the shutdown timeout.
+/// </summary>
+internal sealed partial class ConnectionHeartbeat(
+    ConnectionRegistry connections,
+    C2sServices services,
+    ILogger<ConnectionHeartbeat> logger) : BackgroundService, IHostedLifecycleService
+{
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Runs before any hosted service stops, Kestrel included, so every stream still hears why it ends.</summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        var open = connections.All.ToList();
+        if (open.Count > 0)
+        {
+            Log.ClosingConnections(logger, open.Count);
+            await Task.WhenAll(open.Select(c => c.CloseAsync(Protocol.StreamErrorCondition.SystemShutdown, null).AsTask()))
+                .WaitAsync(services.Options.ShutdownTimeout, cancellationToken)
+                .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), services.Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var now = Environment.TickCount64;
+                foreach (var connection in connections.All)
+                {
+                    connection.OnHeartbeat(now);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(220, LogLevel.Information, "Shutting down: closing {Count} connections", EventName = "ClosingConnections")]
+        public static partial void ClosingConnections(ILogger logger, int count);
+    }
+}

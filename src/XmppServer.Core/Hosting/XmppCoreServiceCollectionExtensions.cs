@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using XmppServer.Core.Accounts;
+using XmppServer.Core.Connections;
+using XmppServer.Core.Events;
+using XmppServer.Core.Modules;
+using XmppServer.Core.Routing;
+using XmppServer.Core.Tls;
+using XmppServer.Protocol;
+
+namespace XmppServer.Core.Hosting;
+
+public static class XmppCoreServiceCollectionExtensions
+{
+    /// <summary>The core: options, module registry, sessions, router and client connections.</summary>
+    public static IServiceCollection AddXmppCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<XmppServerOptions>().Bind(configuration.GetSection(XmppServerOptions.SectionName));
+        services.AddOptions<Connections.ListenOptions>().Bind(configuration.GetSection(Connections.ListenOptions.SectionName));
+        services.AddOptions<ConnectionOptions>().Bind(configuration.GetSection(ConnectionOptions.SectionName));
+        services.AddOptions<TlsOptions>().Bind(configuration.GetSection(TlsOptions.SectionName));
+        services.AddOptions<AuthenticationOptions>().Bind(configuration.GetSection(AuthenticationOptions.SectionName))
+            .Validate(o => o.ScramIterations >= 4096, "Xmpp:Authentication:ScramIterations must be at least 4096 (RFC 7677 §4).")
+            .ValidateOnStart();
+        services.AddOptions<XmppParserOptions>().Bind(configuration.GetSection("Xmpp:Limits"))
+            .Validate(o => o.MaxStanzaBytes >= 10_000 && o.MaxStanzaBytesBeforeAuthentication >= 1_024 && o.MaxDepth >= 4 && o.MaxAttributes >= 8,
+                "Xmpp:Limits are too small for XMPP to work (RFC 6120 §13.12 asks for at least 10000-byte stanzas).")
+            .ValidateOnStart();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<HostedDomains>();
+        services.AddSingleton<ModuleRegistry>();
+        services.AddSingleton<IEventBus>(static sp => sp.GetRequiredService<ModuleRegistry>());
+        services.AddSingleton<SessionManager>();
+        services.AddSingleton<ISessionManager>(static sp => sp.GetRequiredService<SessionManager>());
+        services.AddSingleton<StanzaRouter>();
+        services.AddSingleton<IStanzaRouter>(static sp => sp.GetRequiredService<StanzaRouter>());
+        services.AddSingleton<CertificateProvider>();
+        services.AddSingleton<AuthenticationThrottle>();
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<C2sServices>();
+        services.AddSingleton<C2sConnectionHandler>();
+        services.AddHostedService<ConnectionHeartbeat>();
+        return services;
+    }
+}

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using XmppServer.Core.Hosting;
+
+namespace XmppServer.Hosting;
+
+/// <summary>The one list of what the server is made of: core, storage and modules, in the order they configure.</summary>
+internal static class ServerComposition
+{
+    public static IServiceCollection AddXmppServer(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddXmppCore(configuration);
+        return services;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using XmppServer.Core.Accounts;
+using XmppServer.Core.Tls;
+using XmppServer.Protocol;
+
+namespace XmppServer.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The real server, in process, on loopback ports with a temporary data directory (real SQLite file, real
+/// certificate, real sockets and TLS). Each test class gets its own.
+/// </summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    public const string Domain = "localhost";
+
+    private readonly WebApplication _app;
+
+    private TestServer(WebApplication app, string dataDirectory, int port, int tlsPort)
+    {
+        _app = app;
+        DataDirectory = dataDirectory;
+        Port = port;
+        TlsPort = tlsPort;
+    }
+
+    public string DataDirectory { get; }
+
+    public int Port { get; }
+
+    public int TlsPort { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public string CertificatePath => Path.Combine(DataDirectory, CertificateProvider.GeneratedCertificateFile);
+
+    public static async Task<TestServer> StartAsync(IDictionary<string, string?>? settings = null)
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "xmpp-it-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dataDirectory);
+        var port = FreePort();
+        var tlsPort = FreePort();
+        var values = new Dictionary<string, string?>
+        {
+            ["Xmpp:Domains:0"] = Domain,
+            ["Xmpp:DataDirectory"] = dataDirectory,
+            ["Xmpp:Listen:Address"] = "127.0.0.1",
+            ["Xmpp:Listen:C2sPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Xmpp:Listen:C2sTlsPort"] = tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        if (settings is not null)
+        {
+            foreach (var (key, value) in settings)
+            {
+                values[key] = value;
+            }
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var app = Program.BuildServer(configuration);
+        await app.StartAsync();
+        return new TestServer(app, dataDirectory, port, tlsPort);
+    }
+
+    public async Task<Jid> CreateUserAsync(string localpart, string password = "secret")
+    {
+        var user = Jid.Parse($"{localpart}@{Domain}");
+        var accounts = Services.GetRequiredService<IAccountStore>();
+        var created = await accounts.CreateAsync(user, PasswordHasher.Create(password, 4096), CancellationToken.None);
+        Assert.True(created, $"account {user} exists already");
+        return user;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
