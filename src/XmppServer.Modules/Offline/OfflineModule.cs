@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using XmppServer.Core;
@@ -26,22 +27,36 @@ public sealed class OfflineModule : IXmppModule
     private const int FlushLockCount = 64;
 
     private readonly IOfflineStore _store;
-    private readonly IStanzaRouter _router;
+    private readonly Lazy<IStanzaRouter> _router;
     private readonly TimeProvider _time;
     private readonly OfflineOptions _options;
     private readonly ILogger<OfflineModule> _logger;
     private readonly SemaphoreSlim[] _flushLocks;
 
+    /// <summary>
+    /// The router is resolved on first use: it is built on the module registry, which is built from the modules, so
+    /// a constructor dependency on it would be circular.
+    /// </summary>
     public OfflineModule(
+        IServiceProvider services,
         IOfflineStore store,
-        IStanzaRouter router,
+        TimeProvider timeProvider,
+        IOptions<OfflineOptions> options,
+        ILogger<OfflineModule> logger)
+        : this(services.GetRequiredService<IStanzaRouter>, store, timeProvider, options, logger)
+    {
+    }
+
+    internal OfflineModule(
+        Func<IStanzaRouter> router,
+        IOfflineStore store,
         TimeProvider timeProvider,
         IOptions<OfflineOptions> options,
         ILogger<OfflineModule> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
-        _router = router;
+        _router = new Lazy<IStanzaRouter>(router);
         _time = timeProvider;
         _options = options.Value;
         _logger = logger;
@@ -104,7 +119,7 @@ public sealed class OfflineModule : IXmppModule
             // XEP-0160 §2 answers a full queue with service-unavailable; resource-constraint (RFC 6120 §8.3.3.18,
             // type wait) says more precisely that the recipient exists and that a later retry may succeed.
             Log.StorageFull(_logger, user, _options.MaxMessagesPerUser);
-            await _router.BounceAsync(context.Stanza, StanzaErrorCondition.ResourceConstraint, "offline storage full", cancellationToken);
+            await _router.Value.BounceAsync(context.Stanza, StanzaErrorCondition.ResourceConstraint, "offline storage full", cancellationToken);
             return true;
         }
 
@@ -156,7 +171,7 @@ public sealed class OfflineModule : IXmppModule
 
                 // In arrival order; once the session is gone or its queue refuses more, the rest stay stored for the
                 // next time rather than being delivered out of order.
-                if (!_router.DeliverTo(session.Jid, stanza))
+                if (!_router.Value.DeliverTo(session.Jid, stanza))
                 {
                     break;
                 }

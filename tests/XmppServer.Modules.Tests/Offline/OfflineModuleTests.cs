@@ -376,8 +376,8 @@ public sealed class OfflineModuleTests
 
     private ModuleTestHost CreateHost(int max = 1000, Func<IStanzaRouter, IStanzaRouter>? wrap = null)
         => new(h => [new OfflineModule(
+            () => wrap is null ? h.Router : wrap(h.Router),
             _store,
-            wrap is null ? h.Router : wrap(h.Router),
             _time,
             Options.Create(new OfflineOptions { MaxMessagesPerUser = max }),
             NullLogger<OfflineModule>.Instance)]);
