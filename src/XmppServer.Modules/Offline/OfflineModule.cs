@@ -27,6 +27,7 @@ public sealed class OfflineModule : IXmppModule
     private const int FlushLockCount = 64;
 
     private readonly IOfflineStore _store;
+    private readonly ISessionManager _sessions;
     private readonly Lazy<IStanzaRouter> _router;
     private readonly TimeProvider _time;
     private readonly OfflineOptions _options;
@@ -40,22 +41,25 @@ public sealed class OfflineModule : IXmppModule
     public OfflineModule(
         IServiceProvider services,
         IOfflineStore store,
+        ISessionManager sessions,
         TimeProvider timeProvider,
         IOptions<OfflineOptions> options,
         ILogger<OfflineModule> logger)
-        : this(services.GetRequiredService<IStanzaRouter>, store, timeProvider, options, logger)
+        : this(services.GetRequiredService<IStanzaRouter>, store, sessions, timeProvider, options, logger)
     {
     }
 
     internal OfflineModule(
         Func<IStanzaRouter> router,
         IOfflineStore store,
+        ISessionManager sessions,
         TimeProvider timeProvider,
         IOptions<OfflineOptions> options,
         ILogger<OfflineModule> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
+        _sessions = sessions;
         _router = new Lazy<IStanzaRouter>(router);
         _time = timeProvider;
         _options = options.Value;
@@ -124,6 +128,18 @@ public sealed class OfflineModule : IXmppModule
         }
 
         Log.MessageStored(_logger, user);
+
+        // A resource may have become available between the router finding none and this commit, and flushed the store
+        // before this message was in it. Flush again for it, so the message does not wait for the next login.
+        foreach (var session in _sessions.GetSessions(user))
+        {
+            if (session.IsAvailable && session.Priority >= 0 && session.Items.Get<OfflineSessionState>() is not null)
+            {
+                await DeliverAsync(session, cancellationToken);
+                break;
+            }
+        }
+
         return true;
     }
 

@@ -228,6 +228,33 @@ public sealed class OfflineModuleTests
     }
 
     [Fact]
+    public async Task Undeliverable_ResourceBecameAvailableMeanwhile_DeliveredAtOnce()
+    {
+        var host = CreateHost();
+        var session = host.Sessions.Add("juliet@capulet.lit/balcony").MakeAvailable();
+        await PresenceAsync(host, session, isInitial: true);
+
+        // The router found no available resource just before the presence above was processed.
+        Assert.True(await UndeliverableAsync(host, Message("chat", Body("raced"))));
+
+        Assert.Equal("raced", Assert.Single(session.TakeSent()).ElementText("body", Namespaces.Client));
+        Assert.Equal(0, await _store.CountAsync(Juliet, default));
+    }
+
+    [Fact]
+    public async Task Undeliverable_OnlyNegativePriorityResource_StaysStored()
+    {
+        var host = CreateHost();
+        var session = host.Sessions.Add("juliet@capulet.lit/balcony").MakeAvailable(priority: -1);
+        await PresenceAsync(host, session, isInitial: true);
+
+        Assert.True(await UndeliverableAsync(host, Message("chat", Body("kept"))));
+
+        Assert.Empty(session.TakeSent());
+        Assert.Equal(1, await _store.CountAsync(Juliet, default));
+    }
+
+    [Fact]
     public async Task InitialPresence_NegativePriority_KeepsMessages()
     {
         var host = CreateHost();
@@ -378,6 +405,7 @@ public sealed class OfflineModuleTests
         => new(h => [new OfflineModule(
             () => wrap is null ? h.Router : wrap(h.Router),
             _store,
+            h.Sessions,
             _time,
             Options.Create(new OfflineOptions { MaxMessagesPerUser = max }),
             NullLogger<OfflineModule>.Instance)]);
