@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using XmppServer.Core.Accounts;
 using XmppServer.Core.Hosting;
+using XmppServer.Storage.Sqlite;
 
 namespace XmppServer.Hosting;
 
@@ -10,6 +12,10 @@ internal static class ServerComposition
     public static IServiceCollection AddXmppServer(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddXmppCore(configuration);
+
+        // Storage first: its hosted service migrates the database before anything else starts.
+        services.AddSqliteStorage();
+        services.AddSingleton<AccountManager>();
         return services;
     }
 }
