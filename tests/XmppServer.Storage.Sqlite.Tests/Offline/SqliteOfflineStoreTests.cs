@@ -11,12 +11,12 @@ public sealed class SqliteOfflineStoreTests : IAsyncLifetime
     private static readonly Jid Romeo = Jid.Parse("romeo@montague.lit");
     private static readonly DateTimeOffset Stamp = new(2024, 3, 9, 21, 15, 30, 125, TimeSpan.Zero);
 
-    private OfflineTestDatabase _db = null!;
+    private TempDatabase _db = null!;
     private SqliteOfflineStore _store = null!;
 
     public async Task InitializeAsync()
     {
-        _db = await OfflineTestDatabase.CreateAsync();
+        _db = await TempDatabase.CreateAsync();
         _store = new SqliteOfflineStore(_db.Database);
     }
 
@@ -74,7 +74,7 @@ public sealed class SqliteOfflineStoreTests : IAsyncLifetime
 
         // Drop every pooled connection, as a restarted process would have none.
         SqliteConnection.ClearAllPools();
-        var reopened = new SqliteOfflineStore(new SqliteDatabase(_db.Path));
+        var reopened = new SqliteOfflineStore(new SqliteDatabase(_db.Database.Path));
 
         Assert.Equal(1, await reopened.CountAsync(Juliet, default));
         var message = Assert.Single(await reopened.LoadAsync(Juliet, default));
