@@ -2,8 +2,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using XmppServer.Core.Accounts;
 using XmppServer.Core.Hosting;
+using XmppServer.Modules.Offline;
 using XmppServer.Modules.Roster;
 using XmppServer.Storage.Sqlite.Accounts;
+using XmppServer.Storage.Sqlite.Offline;
 using XmppServer.Storage.Sqlite.Roster;
 
 namespace XmppServer.Storage.Sqlite;
@@ -29,6 +31,7 @@ public static class SqliteStorageServiceCollectionExtensions
         // Stores, one line each.
         services.AddSingleton<IAccountStore, SqliteAccountStore>();
         services.AddSingleton<IRosterStore, SqliteRosterStore>();
+        services.AddSingleton<IOfflineStore, SqliteOfflineStore>();
 
         return services;
     }

@@ -66,7 +66,14 @@ public sealed class SqliteDatabaseTests
         services.AddSqliteStorage();
         await using var provider = services.BuildServiceProvider();
 
-        foreach (var hosted in provider.GetServices<IHostedService>())
+        // As the host does: every lifecycle service's StartingAsync, then every StartAsync.
+        var hostedServices = provider.GetServices<IHostedService>().ToList();
+        foreach (var hosted in hostedServices.OfType<IHostedLifecycleService>())
+        {
+            await hosted.StartingAsync(CancellationToken.None);
+        }
+
+        foreach (var hosted in hostedServices)
         {
             await hosted.StartAsync(CancellationToken.None);
         }

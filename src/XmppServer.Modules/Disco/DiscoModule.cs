@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using XmppServer.Core.Modules;
 using XmppServer.Protocol;
@@ -24,12 +23,9 @@ public sealed class DiscoModule : IXmppModule
     private readonly Lazy<DiscoInfo> _serverInfo;
     private readonly Lazy<DiscoInfo> _accountInfo;
 
-    /// <summary>
-    /// The registry is resolved on first use: it is built from the modules, this one included, so it cannot be a
-    /// constructor dependency of a module.
-    /// </summary>
-    public DiscoModule(IServiceProvider services, IOptions<DiscoOptions> options, IEnumerable<IDiscoAccountAccess> accountAccess)
-        : this(services.GetRequiredService<ModuleRegistry>, options?.Value ?? throw new ArgumentNullException(nameof(options)), accountAccess)
+    /// <summary>The registry configures its modules lazily, so taking it here is no cycle; its tables are read on first use.</summary>
+    public DiscoModule(ModuleRegistry registry, IOptions<DiscoOptions> options, IEnumerable<IDiscoAccountAccess> accountAccess)
+        : this(() => registry, options?.Value ?? throw new ArgumentNullException(nameof(options)), accountAccess)
     {
     }
 

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using XmppServer.Core;
@@ -34,18 +33,14 @@ public sealed class OfflineModule : IXmppModule
     private readonly ILogger<OfflineModule> _logger;
     private readonly SemaphoreSlim[] _flushLocks;
 
-    /// <summary>
-    /// The router is resolved on first use: it is built on the module registry, which is built from the modules, so
-    /// a constructor dependency on it would be circular.
-    /// </summary>
     public OfflineModule(
-        IServiceProvider services,
+        IStanzaRouter router,
         IOfflineStore store,
         ISessionManager sessions,
         TimeProvider timeProvider,
         IOptions<OfflineOptions> options,
         ILogger<OfflineModule> logger)
-        : this(services.GetRequiredService<IStanzaRouter>, store, sessions, timeProvider, options, logger)
+        : this(() => router, store, sessions, timeProvider, options, logger)
     {
     }
 

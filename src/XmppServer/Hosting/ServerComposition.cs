@@ -2,8 +2,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using XmppServer.Core.Accounts;
 using XmppServer.Core.Hosting;
+using XmppServer.Modules.Disco;
+using XmppServer.Modules.Offline;
+using XmppServer.Modules.Ping;
 using XmppServer.Modules.Presence;
 using XmppServer.Modules.Roster;
+using XmppServer.Modules.Time;
+using XmppServer.Modules.Version;
 using XmppServer.Storage.Sqlite;
 
 namespace XmppServer.Hosting;
@@ -21,8 +26,16 @@ internal static class ServerComposition
 
         // Modules, in the order they configure (and so the order their event handlers run).
         services.AddOptionsWithValidateOnStart<RosterOptions, RosterOptionsValidator>().Bind(configuration.GetSection(RosterOptions.SectionName));
+        services.AddOptionsWithValidateOnStart<OfflineOptions, OfflineOptionsValidator>().Bind(configuration.GetSection(OfflineOptions.SectionName));
+        services.AddOptionsWithValidateOnStart<DiscoOptions, DiscoOptionsValidator>().Bind(configuration.GetSection(DiscoOptions.SectionName));
+        services.AddOptions<VersionOptions>().Bind(configuration.GetSection(VersionOptions.SectionName));
+        services.AddXmppModule<DiscoModule>();
         services.AddXmppModule<RosterModule>();
         services.AddXmppModule<PresenceModule>();
+        services.AddXmppModule<OfflineModule>();
+        services.AddXmppModule<PingModule>();
+        services.AddXmppModule<VersionModule>();
+        services.AddXmppModule<TimeModule>();
         return services;
     }
 }

@@ -446,7 +446,17 @@ public sealed class UserCommandTests : IAsyncLifetime
         var sawAccountRow = false;
         foreach (var file in files)
         {
-            var bytes = await ReadSharedAsync(file);
+            // SQLite may remove a transient file (a rollback journal) between the listing and the read.
+            byte[] bytes;
+            try
+            {
+                bytes = await ReadSharedAsync(file);
+            }
+            catch (FileNotFoundException)
+            {
+                continue;
+            }
+
             sawAccountRow |= bytes.AsSpan().IndexOf("juliet"u8) >= 0;
             foreach (var password in new[] { first, second, piped })
             {

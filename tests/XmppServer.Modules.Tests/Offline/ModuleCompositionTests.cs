@@ -25,7 +25,7 @@ public sealed class ModuleCompositionTests
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Xmpp:Domains:0"] = "capulet.lit" })
             .Build();
         var services = new ServiceCollection().AddLogging().AddXmppCore(configuration);
-        services.AddSingleton<IAccountStore>(_ => throw new NotSupportedException("not used by this test"));
+        services.AddSingleton<IAccountStore, NoAccounts>();
         services.AddSingleton<IOfflineStore, InMemoryOfflineStore>();
         services.AddOptions<OfflineOptions>();
         services.AddOptions<DiscoOptions>();
@@ -45,5 +45,23 @@ public sealed class ModuleCompositionTests
         Assert.Contains(Namespaces.Version, features);
         Assert.Contains(Namespaces.Time, features);
         Assert.NotNull(registry.FindIqHandler(IqType.Get, Namespaces.DiscoInfo, "query", IqTarget.Host));
+    }
+
+    /// <summary>The router needs an account store; this test never asks it anything.</summary>
+    private sealed class NoAccounts : IAccountStore
+    {
+        public ValueTask<bool> ExistsAsync(Jid user, CancellationToken cancellationToken) => ValueTask.FromResult(false);
+
+        public ValueTask<StoredCredentials?> GetCredentialsAsync(Jid user, CancellationToken cancellationToken) => ValueTask.FromResult<StoredCredentials?>(null);
+
+        public ValueTask<bool> CreateAsync(Jid user, StoredCredentials credentials, CancellationToken cancellationToken) => ValueTask.FromResult(false);
+
+        public ValueTask<bool> SetCredentialsAsync(Jid user, StoredCredentials credentials, CancellationToken cancellationToken) => ValueTask.FromResult(false);
+
+        public ValueTask<bool> DeleteAsync(Jid user, CancellationToken cancellationToken) => ValueTask.FromResult(false);
+
+        public ValueTask<IReadOnlyList<string>> ListAsync(string domain, CancellationToken cancellationToken) => ValueTask.FromResult<IReadOnlyList<string>>([]);
+
+        public ValueTask<int> CreateManyAsync(IReadOnlyList<(Jid User, StoredCredentials Credentials)> accounts, CancellationToken cancellationToken) => ValueTask.FromResult(0);
     }
 }
