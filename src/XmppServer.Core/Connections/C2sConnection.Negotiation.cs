@@ -22,6 +22,8 @@ internal sealed partial class C2sConnection
     private IReadOnlyList<string> _offeredMechanisms = [];
     private int _saslAttempts;
     private byte[]? _endpointBinding;
+    private byte[]? _uniqueBinding;
+    private bool _isTls13;
 
     /// <summary>RFC 6120 §4.7-4.8: checks the initial stream header and answers with ours and the features.</summary>
     private async ValueTask OnStreamStartAsync(XmppElement header, CancellationToken cancellationToken)
@@ -105,9 +107,14 @@ internal sealed partial class C2sConnection
 
             if (_endpointBinding is not null)
             {
-                // XEP-0440 §2: tell clients which channel binding type the -PLUS mechanisms can use here.
-                features.AddElement("sasl-channel-binding", "urn:xmpp:sasl-cb:0")
-                    .AddElement("channel-binding").SetAttribute("type", "tls-server-end-point");
+                // XEP-0440 §2: tell clients which channel binding types the -PLUS mechanisms can use here. tls-unique
+                // is only defined up to TLS 1.2 (RFC 9266 §1), so it is announced there only.
+                var bindings = features.AddElement("sasl-channel-binding", "urn:xmpp:sasl-cb:0");
+                bindings.AddElement("channel-binding").SetAttribute("type", SaslMechanisms.TlsServerEndPoint);
+                if (_uniqueBinding is not null && !_isTls13)
+                {
+                    bindings.AddElement("channel-binding").SetAttribute("type", SaslMechanisms.TlsUnique);
+                }
             }
 
             foreach (var feature in _services.Registry.StreamFeatures(StreamFeatureStage.BeforeAuthentication, context))
@@ -206,6 +213,8 @@ internal sealed partial class C2sConnection
 
         _ssl = ssl;
         _endpointBinding = ComputeEndpointBinding(certificate.TargetCertificate);
+        _uniqueBinding = ChannelBindingData.ReadTlsUnique(ssl);
+        _isTls13 = ssl.SslProtocol == SslProtocols.Tls13;
 
         // Zero-byte reads: an idle connection holds no read buffer until data arrives.
         _input = PipeReader.Create(ssl, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
@@ -241,7 +250,14 @@ internal sealed partial class C2sConnection
             async (username, ct) => Jid.TryCreate(username, _domain!, null, out var user)
                 ? await _services.Accounts.GetCredentialsAsync(user, ct)
                 : null,
-            type => type == "tls-server-end-point" ? _endpointBinding : null);
+            // tls-unique is also accepted on TLS 1.3 although not announced there: clients built on OpenSSL (Python's
+            // ssl module, for one) send the first Finished message under that name, and it still binds this channel.
+            type => type switch
+            {
+                SaslMechanisms.TlsServerEndPoint => _endpointBinding,
+                SaslMechanisms.TlsUnique => _uniqueBinding,
+                _ => null,
+            });
 
     /// <summary>RFC 6120 §6.4: &lt;auth/&gt;, &lt;response/&gt; and &lt;abort/&gt;.</summary>
     private async ValueTask OnSaslElementAsync(XmppElement element, CancellationToken cancellationToken)
