@@ -34,6 +34,9 @@ public sealed class XmppTestClient : IAsyncDisposable
 
     public bool IsSecure => _stream is SslStream;
 
+    /// <summary>RFC 5929 tls-unique of this client's TLS connection, as the client computes it.</summary>
+    public byte[]? TlsUnique => _stream is SslStream ssl ? Core.Connections.ChannelBindingData.ReadTlsUnique(ssl) : null;
+
     public static async Task<XmppTestClient> ConnectAsync(TestServer server, bool directTls = false)
     {
         var tcp = new TcpClient();

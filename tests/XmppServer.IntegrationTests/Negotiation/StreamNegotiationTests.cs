@@ -154,6 +154,33 @@ public sealed class StreamNegotiationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ScramSha1Plus_WithTlsUnique_Succeeds()
+    {
+        await using var client = await XmppTestClient.ConnectAsync(_server, directTls: true);
+        await client.OpenStreamAsync();
+        var binding = client.TlsUnique;
+        Assert.NotNull(binding);
+        var scram = new ScramTestClient(HashAlgorithmName.SHA1, "alice", "wonderland", "p=tls-unique,,", binding);
+
+        await RunScramAsync(client, "SCRAM-SHA-1-PLUS", scram);
+    }
+
+    [Fact]
+    public async Task ScramPlus_WithWrongBindingData_IsRefused()
+    {
+        await using var client = await XmppTestClient.ConnectAsync(_server, directTls: true);
+        await client.OpenStreamAsync();
+        var scram = new ScramTestClient(HashAlgorithmName.SHA256, "alice", "wonderland", "p=tls-server-end-point,,", new byte[32]);
+
+        await client.SendAsync($"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256-PLUS'>{Convert.ToBase64String(scram.ClientFirst())}</auth>");
+        var challenge = await client.NextElementAsync();
+        await client.SendAsync($"<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{Convert.ToBase64String(scram.ClientFinal(Convert.FromBase64String(challenge.Text)))}</response>");
+
+        var failure = await client.NextElementAsync();
+        Assert.NotNull(failure.Element("not-authorized", Namespaces.Sasl));
+    }
+
+    [Fact]
     public async Task Bind_WithChosenResource_ReturnsThatFullJid()
     {
         await using var client = await XmppTestClient.LoginAsync(_server, _alice, "wonderland", "laptop");
