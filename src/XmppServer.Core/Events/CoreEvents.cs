@@ -16,3 +16,10 @@ public sealed record SessionClosed(IXmppSession Session, bool WasAvailable);
 /// <paramref name="IsInitial"/> is true for the first available presence of the session.
 /// </summary>
 public sealed record PresenceBroadcastRequested(IXmppSession Session, XmppElement Presence, bool WasAvailable, bool IsInitial);
+
+/// <summary>
+/// A message for a local account was handed to these sessions by the RFC 6121 §8.5 delivery rules (published after
+/// delivery, before the sender's next stanza is processed). Carbons (XEP-0280) copy it to the account's other
+/// resources from here.
+/// </summary>
+public sealed record MessageDelivered(XmppElement Message, Jid From, Jid To, IReadOnlyList<IXmppSession> DeliveredTo);

@@ -209,6 +209,11 @@ internal sealed partial class StanzaRouter(
         {
             // §8.5.3.1: the resource is online: deliver whatever the stanza is.
             session.Send(context.Stanza);
+            if (context.Kind == StanzaKind.Message)
+            {
+                await registry.PublishAsync(new MessageDelivered(context.Stanza, context.From, context.To!, [session]), cancellationToken);
+            }
+
             return;
         }
 
@@ -313,14 +318,17 @@ internal sealed partial class StanzaRouter(
 
         if (best >= 0)
         {
+            var delivered = new List<IXmppSession>(1);
             foreach (var session in all)
             {
                 if (session.IsAvailable && session.Priority == best)
                 {
                     session.Send(context.Stanza);
+                    delivered.Add(session);
                 }
             }
 
+            await registry.PublishAsync(new MessageDelivered(context.Stanza, context.From, bare, delivered), cancellationToken);
             return;
         }
 
