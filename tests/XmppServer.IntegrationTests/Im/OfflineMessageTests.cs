@@ -73,7 +73,7 @@ public sealed class OfflineMessageTests : IAsyncLifetime
     {
         await using (var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a"))
         {
-            // XEP-0160 §3 (and XEP-0085 §5.6): a bare chat state is not worth storing, and no error is sent for it.
+            // XEP-0160 §3 (and XEP-0085 §5.8): a bare chat state is not worth storing, and no error is sent for it.
             await alice.SendAsync("<message to='bob@localhost' type='chat' id='cs1'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>");
             await alice.SendAsync("<message to='bob@localhost' type='chat' id='real1'><body>real</body><active xmlns='http://jabber.org/protocol/chatstates'/></message>");
 
