@@ -11,13 +11,15 @@ namespace XmppServer.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// The real server, in process, on loopback ports with a temporary data directory (real SQLite file, real
-/// certificate, real sockets and TLS). Each test class gets its own.
+/// certificate, real sockets and TLS). Each test class gets its own. A server can be stopped and another started on
+/// the same data directory, to test what survives a restart.
 /// </summary>
 public sealed class TestServer : IAsyncDisposable
 {
     public const string Domain = "localhost";
 
     private readonly WebApplication _app;
+    private bool _stopped;
 
     private TestServer(WebApplication app, string dataDirectory, int port, int tlsPort)
     {
@@ -37,10 +39,16 @@ public sealed class TestServer : IAsyncDisposable
 
     public string CertificatePath => Path.Combine(DataDirectory, CertificateProvider.GeneratedCertificateFile);
 
-    public static async Task<TestServer> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration overrides, for example <c>["Xmpp:Offline:MaxMessagesPerUser"] = "2"</c>.</param>
+    /// <param name="dataDirectory">An existing data directory to reuse (that of a stopped server); a new one when null.</param>
+    public static async Task<TestServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null)
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "xmpp-it-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dataDirectory);
+        if (dataDirectory is null)
+        {
+            dataDirectory = Path.Combine(Path.GetTempPath(), "xmpp-it-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(dataDirectory);
+        }
+
         var port = FreePort();
         var tlsPort = FreePort();
         var values = new Dictionary<string, string?>
@@ -75,10 +83,23 @@ public sealed class TestServer : IAsyncDisposable
         return user;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the server as the host does on shutdown, and keeps the data directory.</summary>
+    public async Task StopAsync()
     {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+
+    /// <summary>Stops the server if it still runs, and deletes the data directory.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
