@@ -19,11 +19,13 @@ command -v openssl >/dev/null || { log "openssl is required"; exit 2; }
 
 accounts="${ACCOUNTS:-}"
 direct=0
+trust=(--ca)
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
     case "${args[$i]}" in
         --users) [ -n "$accounts" ] || accounts="${args[$((i + 1))]}" ;;
         --direct-tls) direct=1 ;;
+        --insecure) trust=() ;;
     esac
 done
 accounts="${accounts:-1000}"
@@ -99,7 +101,7 @@ target_port="$port"
 [ "$direct" -eq 1 ] && target_port="$tls_port"
 rc=0
 dotnet run -c Release --project "$here" -- "$@" --port "$target_port" --domain "$domain" \
-    --ca "$tmp/cert.pem" --server-pid "$prosody_pid" || rc=$?
+    ${trust[@]+"${trust[@]}" "$tmp/cert.pem"} --server-pid "$prosody_pid" || rc=$?
 if [ -s "$tmp/prosody.log" ]; then
     log "prosody warnings (last 5 lines):"
     tail -n 5 "$tmp/prosody.log" >&2
