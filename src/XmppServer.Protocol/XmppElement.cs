@@ -93,6 +93,16 @@ public sealed class XmppElement : XmppNode
     /// <summary>Appends an attribute without checking for a duplicate; for the parser, which has checked already.</summary>
     internal void AddAttributeUnchecked(XmppAttribute attribute) => (_attributes ??= new List<XmppAttribute>(4)).Add(attribute);
 
+    /// <summary>For the parser, which knows how many attributes follow: one list of the right size, no regrowth.</summary>
+    internal void ReserveAttributes(int capacity) => _attributes ??= new List<XmppAttribute>(capacity);
+
+    /// <summary>For the parser, which collects an element's children until its end tag: one list of exactly their number.</summary>
+    internal void SetNodesUnchecked(ReadOnlySpan<XmppNode> nodes)
+    {
+        _nodes = new List<XmppNode>(nodes.Length);
+        _nodes.AddRange(nodes);
+    }
+
     // Common stanza attributes.
     public string? Id { get => GetAttribute("id"); set => SetAttribute("id", value); }
 

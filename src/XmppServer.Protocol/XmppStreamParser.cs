@@ -15,9 +15,15 @@ namespace XmppServer.Protocol;
 /// <item><description>Whitespace between top-level elements (keepalives, RFC 6120 §4.6.1) is consumed silently.</description></item>
 /// <item><description>A violation throws <see cref="XmppStreamException"/> with the stream error condition:
 /// restricted-xml (comments, PIs other than the leading XML declaration, DTDs, entity references other than the five
-/// predefined ones, RFC 6120 §11.1), not-well-formed (ill-formed XML, invalid UTF-8, characters not allowed by XML 1.0,
-/// an unbound prefix: RFC 6120 §4.9.3.13), policy-violation (a limit of <see cref="XmppParserOptions"/>),
+/// predefined ones, RFC 6120 §11.1), not-well-formed (ill-formed XML, invalid UTF-8, characters not allowed by XML 1.0:
+/// RFC 6120 §4.9.3.13), bad-namespace-prefix (an element or attribute prefix with no namespace declaration in scope,
+/// RFC 6120 §4.9.3.2), policy-violation (a limit of <see cref="XmppParserOptions"/>; the size of an element counts
+/// from its '&lt;', the stream header's from the first byte of the stream (byte order mark and XML declaration
+/// included), and white space between stanzas is bounded by <see cref="MaxStanzaBytes"/> too, since it stays
+/// buffered until the next element),
 /// unsupported-encoding (an XML declaration naming another encoding than UTF-8, RFC 6120 §11.6).</description></item>
+/// <item><description>After an exception the parser is dead: <see cref="TryParse"/> throws
+/// <see cref="InvalidOperationException"/> until <see cref="Reset"/>.</description></item>
 /// </list>
 /// </remarks>
 public sealed partial class XmppStreamParser

@@ -79,11 +79,32 @@ internal static class Program
         }
     }
 
-    private static Task<int> RunUserCommandAsync(CommandLine commandLine, IConfiguration configuration)
+    /// <summary>
+    /// The user verbs run on the same composition as the server (so a delete reaches every module's storage through
+    /// UserDeleted) but start nothing: no listener, no hosted service.
+    /// </summary>
+    private static async Task<int> RunUserCommandAsync(CommandLine commandLine, IConfiguration configuration)
     {
-        _ = commandLine;
-        _ = configuration;
-        return Task.FromResult(1);
+        var services = new ServiceCollection();
+        services.AddSingleton(configuration);
+        services.AddLogging(logging =>
+        {
+            logging.AddConfiguration(configuration.GetSection("Logging"));
+            logging.AddSimpleConsole(options => options.SingleLine = true);
+            logging.AddFilter(level => level >= LogLevel.Warning);
+
+            // Standard output is the command's answer (user list); log lines go to standard error.
+            logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+        });
+        services.AddXmppServer(configuration);
+        await using var provider = services.BuildServiceProvider();
+        using var cancellation = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancellation.Cancel();
+        };
+        return await Cli.UserCommand.RunAsync(commandLine.VerbArguments, provider, Console.In, Console.Out, Console.Error, Console.IsInputRedirected, cancellation.Token);
     }
 
     internal static void ConfigureLogging(ILoggingBuilder logging, IConfiguration configuration)

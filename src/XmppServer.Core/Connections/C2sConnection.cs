@@ -442,6 +442,11 @@ internal sealed partial class C2sConnection : IDisposable
             }
         }
 
+        if (_closeSent)
+        {
+            await ShutDownGracefullyAsync();
+        }
+
         await _lifetime.CancelAsync();
         try
         {
@@ -458,6 +463,38 @@ internal sealed partial class C2sConnection : IDisposable
 
         _context.Abort();
         Log.ConnectionClosed(_services.Logger, Id);
+    }
+
+    /// <summary>
+    /// After our closing tag: TLS close_notify, then a TCP half-close, then read (and discard) until the peer closes
+    /// too or a short time passes. Closing a socket with unread input makes the kernel send a reset, which can destroy
+    /// the stream error we just wrote before the peer reads it.
+    /// </summary>
+    private async Task ShutDownGracefullyAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            if (_ssl is not null)
+            {
+                await _ssl.ShutdownAsync();
+            }
+
+            await _context.Transport.Output.CompleteAsync();
+            while (true)
+            {
+                var result = await _input.ReadAsync(timeout.Token);
+                _input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException or ConnectionResetException or AuthenticationException)
+        {
+            // Gone, or too slow to say goodbye.
+        }
     }
 
     private async ValueTask RequeueUndeliveredAsync(ClientSession session)

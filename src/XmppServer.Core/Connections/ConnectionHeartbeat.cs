@@ -12,7 +12,12 @@ internal sealed partial class ConnectionHeartbeat(
     C2sServices services,
     ILogger<ConnectionHeartbeat> logger) : BackgroundService, IHostedLifecycleService
 {
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Configures the modules before anything listens, so a bad registration fails start-up.</summary>
+    public Task StartingAsync(CancellationToken cancellationToken)
+    {
+        services.Registry.EnsureConfigured();
+        return Task.CompletedTask;
+    }
 
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -31,7 +31,7 @@ public static class XmppCoreServiceCollectionExtensions
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<HostedDomains>();
-        services.AddSingleton<ModuleRegistry>();
+        services.AddSingleton(static sp => new ModuleRegistry(() => sp.GetServices<IXmppModule>()));
         services.AddSingleton<IEventBus>(static sp => sp.GetRequiredService<ModuleRegistry>());
         services.AddSingleton<SessionManager>();
         services.AddSingleton<ISessionManager>(static sp => sp.GetRequiredService<SessionManager>());

@@ -27,31 +27,73 @@ public sealed class ModuleRegistry : IEventBus
     private FrozenDictionary<Type, Delegate[]> _frozenEvents = FrozenDictionary<Type, Delegate[]>.Empty;
     private int _hookOrder;
 
+    private readonly Lock _configureLock = new();
+    private Func<IEnumerable<IXmppModule>>? _modules;
+    private volatile bool _isFrozen;
+
     public ModuleRegistry(IEnumerable<IXmppModule> modules)
     {
         ArgumentNullException.ThrowIfNull(modules);
-        foreach (var module in modules)
-        {
-            module.Configure(new Builder(this, module.GetType().Name));
-        }
-
-        Freeze();
+        _modules = () => modules;
+        EnsureConfigured();
     }
 
-    public bool IsFrozen { get; private set; }
+    /// <summary>
+    /// Configures the modules on first use rather than at construction. Modules depend on the router and the router
+    /// on this registry; resolving the modules lazily, once every singleton exists, breaks that cycle.
+    /// </summary>
+    public ModuleRegistry(Func<IEnumerable<IXmppModule>> modules)
+    {
+        ArgumentNullException.ThrowIfNull(modules);
+        _modules = modules;
+    }
 
-    public IReadOnlyList<DiscoIdentity> Identities => _identities;
+    public bool IsFrozen => _isFrozen;
 
-    public IEnumerable<string> Features(DiscoScope scope) => _features.Where(f => f.Scope == scope).Select(f => f.Feature).Distinct();
+    /// <summary>Configures every module and freezes the tables, once; start-up calls it so bad registrations fail early.</summary>
+    public void EnsureConfigured()
+    {
+        if (_isFrozen)
+        {
+            return;
+        }
 
-    public IEnumerable<XmppElement> DiscoExtensions(DiscoScope scope) => _extensions.Where(e => e.Scope == scope).Select(e => e.Form);
+        lock (_configureLock)
+        {
+            if (_isFrozen || _modules is null)
+            {
+                return;
+            }
 
-    public IEnumerable<DiscoIdentity> IdentitiesFor(DiscoScope scope) => _identities.Where(i => i.Scope == scope);
+            foreach (var module in _modules())
+            {
+                module.Configure(new Builder(this, module.GetType().Name));
+            }
+
+            _modules = null;
+            Freeze();
+        }
+    }
+
+    public IReadOnlyList<DiscoIdentity> Identities
+    {
+        get
+        {
+            EnsureConfigured();
+            return _identities;
+        }
+    }
+
+    public IEnumerable<string> Features(DiscoScope scope) => Configured()._features.Where(f => f.Scope == scope).Select(f => f.Feature).Distinct();
+
+    public IEnumerable<XmppElement> DiscoExtensions(DiscoScope scope) => Configured()._extensions.Where(e => e.Scope == scope).Select(e => e.Form);
+
+    public IEnumerable<DiscoIdentity> IdentitiesFor(DiscoScope scope) => Configured()._identities.Where(i => i.Scope == scope);
 
     /// <summary>The stream features modules offer at this stage on this stream.</summary>
     public IEnumerable<XmppElement> StreamFeatures(StreamFeatureStage stage, StreamFeatureContext context)
     {
-        foreach (var (featureStage, factory) in _streamFeatures)
+        foreach (var (featureStage, factory) in Configured()._streamFeatures)
         {
             if (featureStage == stage && factory(context) is { } feature)
             {
@@ -62,18 +104,18 @@ public sealed class ModuleRegistry : IEventBus
 
     /// <summary>Finds the IQ handler for a request. Returns null when no module handles this payload for this target.</summary>
     public IqHandler? FindIqHandler(IqType type, string ns, string name, IqTarget target)
-        => _frozenIq.TryGetValue((type, ns, name), out var entry) && (entry.Target & target) != 0 ? entry.Handler : null;
+        => Configured()._frozenIq.TryGetValue((type, ns, name), out var entry) && (entry.Target & target) != 0 ? entry.Handler : null;
 
     /// <summary>True when some module handles this payload for some target (so the namespace is known at all).</summary>
-    public bool HasIqHandler(IqType type, string ns, string name) => _frozenIq.ContainsKey((type, ns, name));
+    public bool HasIqHandler(IqType type, string ns, string name) => Configured()._frozenIq.ContainsKey((type, ns, name));
 
     public StreamElementHandler? FindStreamElementHandler(string ns, string name)
-        => _streamElements.GetValueOrDefault((ns, name));
+        => Configured()._streamElements.GetValueOrDefault((ns, name));
 
     /// <summary>Runs the hooks of <paramref name="key"/> by descending priority; true when one handled the stanza.</summary>
     public async ValueTask<bool> RunHooksAsync(StanzaHookKey key, StanzaContext context, CancellationToken cancellationToken)
     {
-        if (!_frozenHooks.TryGetValue(key, out var handlers))
+        if (!Configured()._frozenHooks.TryGetValue(key, out var handlers))
         {
             return false;
         }
@@ -89,12 +131,12 @@ public sealed class ModuleRegistry : IEventBus
         return false;
     }
 
-    public bool HasHooks(StanzaHookKey key) => _frozenHooks.ContainsKey(key);
+    public bool HasHooks(StanzaHookKey key) => Configured()._frozenHooks.ContainsKey(key);
 
     public async ValueTask PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken)
         where TEvent : class
     {
-        if (!_frozenEvents.TryGetValue(typeof(TEvent), out var handlers))
+        if (!Configured()._frozenEvents.TryGetValue(typeof(TEvent), out var handlers))
         {
             return;
         }
@@ -105,6 +147,12 @@ public sealed class ModuleRegistry : IEventBus
         }
     }
 
+    private ModuleRegistry Configured()
+    {
+        EnsureConfigured();
+        return this;
+    }
+
     private void Freeze()
     {
         _frozenIq = _iq.ToFrozenDictionary();
@@ -112,7 +160,7 @@ public sealed class ModuleRegistry : IEventBus
             pair => pair.Key,
             pair => pair.Value.OrderByDescending(h => h.Priority).ThenBy(h => h.Order).Select(h => h.Handler).ToArray());
         _frozenEvents = _events.ToFrozenDictionary(pair => pair.Key, pair => pair.Value.ToArray());
-        IsFrozen = true;
+        _isFrozen = true;
     }
 
     private sealed class Builder(ModuleRegistry registry, string moduleName) : IModuleBuilder

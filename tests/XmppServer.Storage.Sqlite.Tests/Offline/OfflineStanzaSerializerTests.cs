@@ -1,0 +1,41 @@
+using XmppServer.Protocol;
+using XmppServer.Storage.Sqlite.Offline;
+
+namespace XmppServer.Storage.Sqlite.Tests.Offline;
+
+public sealed class OfflineStanzaSerializerTests
+{
+    [Fact]
+    public void Serialize_Message_StandaloneWithNamespace()
+    {
+        var message = new XmppElement("message", Namespaces.Client) { To = "juliet@capulet.lit" };
+        message.AddElement("body").AddText("a<b");
+
+        var xml = OfflineStanzaSerializer.Serialize(message);
+
+        Assert.Equal("<message xmlns='jabber:client' to='juliet@capulet.lit'><body>a&lt;b</body></message>", xml);
+    }
+
+    [Fact]
+    public void Deserialize_SerializedMessage_RoundTrips()
+    {
+        var message = new XmppElement("message", Namespaces.Client) { To = "juliet@capulet.lit", Type = "chat" };
+        message.AddElement("body").AddText("line1\r\nline2 & 'more'");
+        message.AddElement("delay", Namespaces.Delay).SetAttribute("stamp", "2002-09-10T23:08:25Z");
+
+        var parsed = OfflineStanzaSerializer.Deserialize(OfflineStanzaSerializer.Serialize(message));
+
+        Assert.NotNull(parsed);
+        Assert.True(parsed.DeepEquals(message), parsed.ToString());
+    }
+
+    [Theory]
+    [InlineData("<message xmlns='jabber:client'><body>unclosed</message>")]
+    [InlineData("<message xmlns='jabber:client'><!-- comment --></message>")]
+    [InlineData("<message xmlns='jabber:client'>")]
+    [InlineData("")]
+    public void Deserialize_NotOneWellFormedElement_Null(string xml)
+    {
+        Assert.Null(OfflineStanzaSerializer.Deserialize(xml));
+    }
+}

@@ -1,0 +1,38 @@
+using Microsoft.Data.Sqlite;
+
+namespace XmppServer.Storage.Sqlite.Tests;
+
+/// <summary>A real SQLite file in a fresh temporary directory, removed afterwards.</summary>
+internal sealed class TempDatabase : IAsyncDisposable
+{
+    private TempDatabase(string directory)
+    {
+        Directory = directory;
+        Database = new SqliteDatabase(Path.Combine(directory, "xmppserver.db"));
+    }
+
+    public string Directory { get; }
+
+    public SqliteDatabase Database { get; }
+
+    public static async Task<TempDatabase> CreateAsync(bool migrate = true)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "xmppserver-tests-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(directory);
+        var database = new TempDatabase(directory);
+        if (migrate)
+        {
+            await database.Database.MigrateAsync(CancellationToken.None);
+        }
+
+        return database;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        // Pooled connections keep the file open; release them before removing the directory.
+        SqliteConnection.ClearAllPools();
+        System.IO.Directory.Delete(Directory, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+}
