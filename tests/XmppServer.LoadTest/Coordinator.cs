@@ -40,6 +40,7 @@ internal static class Coordinator
         string? failure = null;
         var exitCode = 0;
         WorkerPool? pool = null;
+        CoordinatorContext? context = null;
         try
         {
             pool = WorkerPool.Start(options);
@@ -51,7 +52,7 @@ internal static class Coordinator
                 TimeSpan.FromSeconds(options.SampleInterval),
                 options.Quiet);
             await pool.WaitAllAsync(MessageTypes.Started, stop.Token);
-            var context = new CoordinatorContext
+            context = new CoordinatorContext
             {
                 Options = options,
                 Pool = pool,
@@ -84,6 +85,13 @@ internal static class Coordinator
 
         report.Section("end");
         report.Add("elapsed_s", "elapsed", Stopwatch.GetElapsedTime(started).TotalSeconds, "s", 1);
+        if (failure is null && context is { Problems.Count: > 0 })
+        {
+            // The run completed; what went wrong is part of the result (exit code 4 lets scripts notice).
+            failure = "problems: " + string.Join("; ", context.Problems);
+            exitCode = 4;
+        }
+
         report.Add("status", "status", failure ?? "ok");
         if (failure is not null)
         {

@@ -22,6 +22,11 @@ internal static class WorkerMain
         {
             var context = new WorkerContext { Options = options, Link = link, Settings = options.ClientSettings() };
             var scenario = Scenario.Create(options.Scenario);
+            if (!options.NoWarmup)
+            {
+                await Warmup.RunAsync(context, stop.Token);
+            }
+
             link.Send(MessageTypes.Started);
             await link.WaitForAsync(MessageTypes.Begin, stop.Token);
             await scenario.RunWorkerAsync(context, stop.Token);

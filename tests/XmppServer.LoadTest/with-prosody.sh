@@ -19,13 +19,11 @@ command -v openssl >/dev/null || { log "openssl is required"; exit 2; }
 
 accounts="${ACCOUNTS:-}"
 direct=0
-trust=(--ca)
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
     case "${args[$i]}" in
         --users) [ -n "$accounts" ] || accounts="${args[$((i + 1))]}" ;;
         --direct-tls) direct=1 ;;
-        --insecure) trust=() ;;
     esac
 done
 accounts="${accounts:-1000}"
@@ -58,6 +56,9 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=$domain" \
     -addext "subjectAltName=DNS:$domain,DNS:*.$domain,IP:127.0.0.1" \
     -addext "basicConstraints=critical,CA:TRUE" \
     -keyout "$tmp/cert.key" -out "$tmp/cert.pem" >/dev/null 2>&1
+# The direct TLS port finds its certificate by name in the certificates directory, not in the VirtualHost.
+cp "$tmp/cert.pem" "$tmp/certs/$domain.crt"
+cp "$tmp/cert.key" "$tmp/certs/$domain.key"
 
 run_as_root=false
 [ "$(id -u)" -eq 0 ] && run_as_root=true
@@ -99,9 +100,11 @@ port_open "$port" || { log "prosody did not open port $port"; exit 1; }
 
 target_port="$port"
 [ "$direct" -eq 1 ] && target_port="$tls_port"
+trust=(--ca "$tmp/cert.pem")
+for a in "$@"; do [ "$a" = "--insecure" ] && trust=(); done
 rc=0
 dotnet run -c Release --project "$here" -- "$@" --port "$target_port" --domain "$domain" \
-    ${trust[@]+"${trust[@]}" "$tmp/cert.pem"} --server-pid "$prosody_pid" || rc=$?
+    ${trust[@]+"${trust[@]}"} --server-pid "$prosody_pid" || rc=$?
 if [ -s "$tmp/prosody.log" ]; then
     log "prosody warnings (last 5 lines):"
     tail -n 5 "$tmp/prosody.log" >&2

@@ -59,6 +59,7 @@ internal sealed class LoadOptions
           --sources N            loopback source addresses 127.0.0.1..127.0.0.N (default 4)
           --timeout S            hard limit for the whole run (default: derived from the load)
           --sample-interval S    server/tool sampling period (default 1)
+          --no-warmup            skip each worker's login/ping/logout before the measurements (its JIT warm-up)
           --json PATH            also write the JSON report line to PATH
           --quiet                no progress lines on stderr
         """;
@@ -128,6 +129,8 @@ internal sealed class LoadOptions
     public string? JsonPath { get; private set; }
 
     public bool Quiet { get; private set; }
+
+    public bool NoWarmup { get; private set; }
 
     /// <summary>Connections open at the same time, at most (what must fit the workers' descriptor limits).</summary>
     public long PeakConnections => Scenario switch
@@ -200,6 +203,7 @@ internal sealed class LoadOptions
                 case "--sample-interval": o.SampleInterval = Number(name, Value(), 0.1, 60); break;
                 case "--json": o.JsonPath = Value(); break;
                 case "--quiet": o.Quiet = true; break;
+                case "--no-warmup": o.NoWarmup = true; break;
                 default: throw new OptionsException($"unknown option '{name}'\n\n{Usage}");
             }
         }

@@ -272,7 +272,7 @@ internal sealed class XmppLoadClient : IAsyncDisposable
         catch (Exception e) when (e is AuthenticationException or IOException)
         {
             await ssl.DisposeAsync();
-            throw new LoginException(LoginFailure.Tls, $"TLS: {e.Message}", e);
+            throw new LoginException(LoginFailure.Tls, $"TLS: {e.Message} {e.InnerException?.Message}".TrimEnd(), e);
         }
 
         _stream = ssl;

@@ -187,6 +187,13 @@ internal sealed class ChatScenario : Scenario
         context.AddLatency("latency", "end-to-end latency", result.Histogram("latency"));
         context.AddCpu("messages", "sending and drain", go, end, delivered, "message");
         context.AddServerMemory(end);
+        context.Problem(ready.FailureCount, "users failed to log in");
+        context.Problem(sent - delivered, "messages lost");
+        context.Problem(result.Counter("send_failed"), "sends failed");
+        context.Problem(result.Counter("duplicates"), "duplicates");
+        context.Problem(result.Counter("bounced"), "messages bounced");
+        context.Problem(result.Counter("misrouted"), "messages from the wrong sender");
+        context.Problem(result.Counter("dropped"), "sessions dropped");
     }
 
     public override string Status(WorkerPool pool)

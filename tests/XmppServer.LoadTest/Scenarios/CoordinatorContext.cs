@@ -20,6 +20,18 @@ internal sealed class CoordinatorContext
     /// <summary>Server and tool usage before any worker connected.</summary>
     public required ResourceSnapshot Baseline { get; init; }
 
+    /// <summary>What went wrong in a run that completed (failed logins, lost messages, drops): the report's status.</summary>
+    public List<string> Problems { get; } = [];
+
+    /// <summary>Notes a problem when <paramref name="count"/> is not zero.</summary>
+    public void Problem(long count, string what)
+    {
+        if (count != 0)
+        {
+            Problems.Add($"{count} {what}");
+        }
+    }
+
     public void AddLatency(string key, string label, LatencyHistogram histogram)
     {
         Report.Add(key + "_count", label + " samples", histogram.Count);

@@ -124,6 +124,10 @@ internal sealed class IdleScenario : Scenario
             report.Add("server_rss_per_session_kb", "RSS per idle session", delta / 1024.0 / connected, "KB", 1);
         }
 
+        context.Problem(ready.FailureCount, "sessions failed to log in");
+        context.Problem(pinged.Counter("ping_error") + pinged.Counter("ping_timeout") + pinged.Counter("ping_send_failed"), "pings failed");
+        context.Problem(result.Counter("dropped"), "sessions dropped");
+
         report.Section("tool");
         report.Add("tool_rss_mb", "RSS of all tool processes at end of hold", holdEnd.ToolRssBytes / 1048576.0, "MB", 1);
     }

@@ -113,6 +113,7 @@ internal sealed class LoginScenario : Scenario
         context.AddLatency("login", "login (connect to bind)", result.Histogram("login"));
         context.AddCpu("logins", "arrivals until the last login ended", go, end, ok, "login");
         context.AddServerMemory(end);
+        context.Problem(result.FailureCount, "logins failed");
     }
 
     public override string Status(WorkerPool pool)
