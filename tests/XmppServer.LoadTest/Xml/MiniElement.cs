@@ -90,7 +90,7 @@ internal sealed class MiniElement
 
     public override string ToString() => $"<{Name} xmlns='{Namespace}'>";
 
-    private static MiniElement ParseElement(ReadOnlySpan<byte> s, ref int p, string defaultNs, Scope? scope)
+    private static MiniElement ParseElement(ReadOnlySpan<byte> s, ref int p, string defaultNs, NamespaceScope? scope)
     {
         var (element, innerScope, innerDefault) = ParseTag(s, ref p, defaultNs, scope, out var selfClosing);
         if (selfClosing)
@@ -136,7 +136,7 @@ internal sealed class MiniElement
         }
     }
 
-    private static (MiniElement Element, Scope? Scope, string DefaultNs) ParseTag(ReadOnlySpan<byte> s, ref int p, string defaultNs, Scope? scope, out bool selfClosing)
+    private static (MiniElement Element, NamespaceScope? Scope, string DefaultNs) ParseTag(ReadOnlySpan<byte> s, ref int p, string defaultNs, NamespaceScope? scope, out bool selfClosing)
     {
         if (p >= s.Length || s[p] != (byte)'<')
         {
@@ -202,7 +202,7 @@ internal sealed class MiniElement
                 }
                 else if (key.StartsWith("xmlns:", StringComparison.Ordinal))
                 {
-                    innerScope = new Scope(key[6..], value, innerScope);
+                    innerScope = new NamespaceScope(key[6..], value, innerScope);
                 }
             }
         }
@@ -225,7 +225,7 @@ internal sealed class MiniElement
         return (element, innerScope, innerDefault);
     }
 
-    private static string Resolve(string prefix, Scope? scope)
+    private static string Resolve(string prefix, NamespaceScope? scope)
     {
         for (var s = scope; s is not null; s = s.Parent)
         {
@@ -322,6 +322,4 @@ internal sealed class MiniElement
         sb.Append(text, i, text.Length - i);
         return sb.ToString();
     }
-
-    private sealed record Scope(string Prefix, string Namespace, Scope? Parent);
 }
