@@ -49,29 +49,40 @@ public sealed class TestServer : IAsyncDisposable
             Directory.CreateDirectory(dataDirectory);
         }
 
-        var port = FreePort();
-        var tlsPort = FreePort();
-        var values = new Dictionary<string, string?>
+        // A port picked here may be taken before the server binds it (parallel test classes); then pick again.
+        for (var attempt = 1; ; attempt++)
         {
-            ["Xmpp:Domains:0"] = Domain,
-            ["Xmpp:DataDirectory"] = dataDirectory,
-            ["Xmpp:Listen:Address"] = "127.0.0.1",
-            ["Xmpp:Listen:C2sPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Xmpp:Listen:C2sTlsPort"] = tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
-        if (settings is not null)
-        {
-            foreach (var (key, value) in settings)
+            var port = FreePort();
+            var tlsPort = FreePort();
+            var values = new Dictionary<string, string?>
             {
-                values[key] = value;
+                ["Xmpp:Domains:0"] = Domain,
+                ["Xmpp:DataDirectory"] = dataDirectory,
+                ["Xmpp:Listen:Address"] = "127.0.0.1",
+                ["Xmpp:Listen:C2sPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Xmpp:Listen:C2sTlsPort"] = tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Logging:LogLevel:Default"] = "Warning",
+            };
+            if (settings is not null)
+            {
+                foreach (var (key, value) in settings)
+                {
+                    values[key] = value;
+                }
+            }
+
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+            var app = Program.BuildServer(configuration);
+            try
+            {
+                await app.StartAsync();
+                return new TestServer(app, dataDirectory, port, tlsPort);
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                await app.DisposeAsync();
             }
         }
-
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var app = Program.BuildServer(configuration);
-        await app.StartAsync();
-        return new TestServer(app, dataDirectory, port, tlsPort);
     }
 
     public async Task<Jid> CreateUserAsync(string localpart, string password = "secret")
@@ -109,10 +120,24 @@ public sealed class TestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A free port below Linux's ephemeral range (32768 and up), so that no outgoing connection of the tests can take
+    /// it between this check and the server's bind.
+    /// </summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+        }
     }
 }
