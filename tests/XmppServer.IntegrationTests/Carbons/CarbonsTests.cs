@@ -4,28 +4,15 @@ using XmppServer.Protocol;
 namespace XmppServer.IntegrationTests.Carbons;
 
 /// <summary>XEP-0280 Message Carbons between real clients: alice on several resources, bob on one.</summary>
-public sealed class CarbonsTests : IAsyncLifetime
+public sealed class CarbonsTests : AliceAndBobTests
 {
     private const string Carbons = "urn:xmpp:carbons:2";
     private const string Forward = "urn:xmpp:forward:0";
 
-    private TestServer _server = null!;
-    private Jid _alice = null!;
-    private Jid _bob = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await TestServer.StartAsync();
-        _alice = await _server.CreateUserAsync("alice");
-        _bob = await _server.CreateUserAsync("bob");
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task DiscoInfo_Server_AdvertisesCarbons()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "phone");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "phone");
 
         await alice.SendAsync("<iq type='get' id='d1' to='localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
 
@@ -36,7 +23,7 @@ public sealed class CarbonsTests : IAsyncLifetime
     [Fact]
     public async Task EnableAndDisable_AnsweredWithResultFromBareJid()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "phone");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "phone");
 
         foreach (var (id, name) in new[] { ("e1", "enable"), ("e2", "enable"), ("d1", "disable"), ("d2", "disable") })
         {
@@ -50,9 +37,9 @@ public sealed class CarbonsTests : IAsyncLifetime
     [Fact]
     public async Task MessageToBareJid_OtherEnabledResourceGetsReceivedCarbon()
     {
-        await using var phone = await LoginAsync(_alice, "phone", priority: 5, carbons: true);
-        await using var laptop = await LoginAsync(_alice, "laptop", priority: 1, carbons: true);
-        await using var bob = await LoginAsync(_bob, "b", priority: 0, carbons: false);
+        await using var phone = await LoginAsync(Alice, "phone", priority: 5, carbons: true);
+        await using var laptop = await LoginAsync(Alice, "laptop", priority: 1, carbons: true);
+        await using var bob = await LoginAsync(Bob, "b", priority: 0, carbons: false);
 
         await bob.SendAsync("<message to='alice@localhost' type='chat' id='m1'><body>to the best</body></message>");
 
@@ -71,9 +58,9 @@ public sealed class CarbonsTests : IAsyncLifetime
     [Fact]
     public async Task MessageToFullJid_OtherEnabledResourceGetsReceivedCarbon()
     {
-        await using var phone = await LoginAsync(_alice, "phone", priority: 5, carbons: true);
-        await using var laptop = await LoginAsync(_alice, "laptop", priority: 1, carbons: true);
-        await using var bob = await LoginAsync(_bob, "b", priority: 0, carbons: false);
+        await using var phone = await LoginAsync(Alice, "phone", priority: 5, carbons: true);
+        await using var laptop = await LoginAsync(Alice, "laptop", priority: 1, carbons: true);
+        await using var bob = await LoginAsync(Bob, "b", priority: 0, carbons: false);
 
         await bob.SendAsync("<message to='alice@localhost/laptop' type='chat' id='m2'><body>for the laptop</body></message>");
 
@@ -88,9 +75,9 @@ public sealed class CarbonsTests : IAsyncLifetime
     [Fact]
     public async Task MessageFromOneResource_OtherEnabledResourceGetsSentCarbon()
     {
-        await using var phone = await LoginAsync(_alice, "phone", priority: 0, carbons: true);
-        await using var laptop = await LoginAsync(_alice, "laptop", priority: 0, carbons: true);
-        await using var bob = await LoginAsync(_bob, "b", priority: 0, carbons: false);
+        await using var phone = await LoginAsync(Alice, "phone", priority: 0, carbons: true);
+        await using var laptop = await LoginAsync(Alice, "laptop", priority: 0, carbons: true);
+        await using var bob = await LoginAsync(Bob, "b", priority: 0, carbons: false);
 
         await phone.SendAsync("<message to='bob@localhost' type='chat' id='s1'><body>from my phone</body></message>");
 
@@ -108,10 +95,10 @@ public sealed class CarbonsTests : IAsyncLifetime
     [Fact]
     public async Task ResourceWithoutCarbons_GetsNothingExtra()
     {
-        await using var phone = await LoginAsync(_alice, "phone", priority: 5, carbons: true);
-        await using var tablet = await LoginAsync(_alice, "tablet", priority: 1, carbons: false);
-        await using var laptop = await LoginAsync(_alice, "laptop", priority: 1, carbons: true);
-        await using var bob = await LoginAsync(_bob, "b", priority: 0, carbons: false);
+        await using var phone = await LoginAsync(Alice, "phone", priority: 5, carbons: true);
+        await using var tablet = await LoginAsync(Alice, "tablet", priority: 1, carbons: false);
+        await using var laptop = await LoginAsync(Alice, "laptop", priority: 1, carbons: true);
+        await using var bob = await LoginAsync(Bob, "b", priority: 0, carbons: false);
 
         await bob.SendAsync("<message to='alice@localhost' type='chat' id='m3'><body>in</body></message>");
         await phone.SendAsync("<message to='bob@localhost' type='chat' id='s3'><body>out</body></message>");
@@ -130,9 +117,9 @@ public sealed class CarbonsTests : IAsyncLifetime
     [Fact]
     public async Task PrivateOrNoCopy_NotCopied_AndPrivateStaysInTheMessage()
     {
-        await using var phone = await LoginAsync(_alice, "phone", priority: 5, carbons: true);
-        await using var laptop = await LoginAsync(_alice, "laptop", priority: 1, carbons: true);
-        await using var bob = await LoginAsync(_bob, "b", priority: 0, carbons: false);
+        await using var phone = await LoginAsync(Alice, "phone", priority: 5, carbons: true);
+        await using var laptop = await LoginAsync(Alice, "laptop", priority: 1, carbons: true);
+        await using var bob = await LoginAsync(Bob, "b", priority: 0, carbons: false);
 
         await bob.SendAsync($"<message to='alice@localhost/phone' type='chat' id='p1'><body>secret</body><private xmlns='{Carbons}'/><no-copy xmlns='urn:xmpp:hints'/></message>");
         await bob.SendAsync("<message to='alice@localhost/phone' type='chat' id='p2'><body>no copy</body><no-copy xmlns='urn:xmpp:hints'/></message>");
@@ -151,10 +138,10 @@ public sealed class CarbonsTests : IAsyncLifetime
     [Fact]
     public async Task MessageBetweenOwnResources_ThirdResourceGetsOneSentCarbon()
     {
-        await using var phone = await LoginAsync(_alice, "phone", priority: 0, carbons: true);
-        await using var laptop = await LoginAsync(_alice, "laptop", priority: 0, carbons: true);
-        await using var tablet = await LoginAsync(_alice, "tablet", priority: 0, carbons: true);
-        await using var bob = await LoginAsync(_bob, "b", priority: 0, carbons: false);
+        await using var phone = await LoginAsync(Alice, "phone", priority: 0, carbons: true);
+        await using var laptop = await LoginAsync(Alice, "laptop", priority: 0, carbons: true);
+        await using var tablet = await LoginAsync(Alice, "tablet", priority: 0, carbons: true);
+        await using var bob = await LoginAsync(Bob, "b", priority: 0, carbons: false);
 
         await phone.SendAsync("<message to='alice@localhost/laptop' type='chat' id='self1'><body>note to self</body></message>");
 
@@ -168,7 +155,7 @@ public sealed class CarbonsTests : IAsyncLifetime
 
     private async Task<XmppTestClient> LoginAsync(Jid user, string resource, int priority, bool carbons)
     {
-        var client = await XmppTestClient.LoginAsync(_server, user, resource: resource);
+        var client = await XmppTestClient.LoginAsync(Server, user, resource: resource);
         if (carbons)
         {
             await client.SendAsync($"<iq type='set' id='enable'><enable xmlns='{Carbons}'/></iq>");

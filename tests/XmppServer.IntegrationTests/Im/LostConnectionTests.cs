@@ -4,27 +4,14 @@ using XmppServer.Protocol;
 namespace XmppServer.IntegrationTests.Im;
 
 /// <summary>Messages for a client whose connection dropped without a closing stream tag are not lost.</summary>
-public sealed class LostConnectionTests : IAsyncLifetime
+public sealed class LostConnectionTests : AliceAndBobTests
 {
-    private TestServer _server = null!;
-    private Jid _alice = null!;
-    private Jid _bob = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await TestServer.StartAsync();
-        _alice = await _server.CreateUserAsync("alice");
-        _bob = await _server.CreateUserAsync("bob");
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task MessagesToFullJid_AfterRecipientConnectionReset_AreStoredAndDeliveredAtNextLogin()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
         await alice.SendInitialPresenceAsync();
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await bob.SendInitialPresenceAsync();
 
         // Directed presence (RFC 6121 §4.6): alice will be told when bob's session is gone, so the test knows when the
@@ -42,7 +29,7 @@ public sealed class LostConnectionTests : IAsyncLifetime
         await alice.SendAsync("<message to='bob@localhost' type='chat' id='lost3'><body>three</body></message>");
         Assert.DoesNotContain(await alice.CollectUntilSyncAsync(), e => e.Name == "message");
 
-        await using var again = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var again = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await again.SendAsync("<presence/>");
         var messages = new List<XmppElement>();
         for (var i = 0; i < 3; i++)

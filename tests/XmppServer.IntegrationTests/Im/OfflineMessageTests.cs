@@ -5,26 +5,13 @@ using XmppServer.Protocol;
 namespace XmppServer.IntegrationTests.Im;
 
 /// <summary>Offline messages (XEP-0160) with delay notations (XEP-0203), between real clients over real sockets.</summary>
-public sealed class OfflineMessageTests : IAsyncLifetime
+public sealed class OfflineMessageTests : AliceAndBobTests
 {
-    private TestServer _server = null!;
-    private Jid _alice = null!;
-    private Jid _bob = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await TestServer.StartAsync();
-        _alice = await _server.CreateUserAsync("alice");
-        _bob = await _server.CreateUserAsync("bob");
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task ChatToAccountWithoutSession_IsDeliveredOnInitialPresence_WithOneServerDelay()
     {
         var sentAfter = DateTimeOffset.UtcNow.AddSeconds(-5);
-        await using (var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a"))
+        await using (var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a"))
         {
             await alice.SendAsync("<message to='bob@localhost' type='chat' id='off1'><body>while you were out</body></message>");
 
@@ -32,7 +19,7 @@ public sealed class OfflineMessageTests : IAsyncLifetime
             Assert.Empty(await alice.CollectUntilSyncAsync());
         }
 
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await bob.SendAsync("<presence/>");
 
         var message = await bob.ExpectAsync(e => e.Name == "message", "the stored message");
@@ -51,7 +38,7 @@ public sealed class OfflineMessageTests : IAsyncLifetime
     [Fact]
     public async Task SeveralMessagesToAccountWithoutSession_AreDelivered_InTheOrderSent()
     {
-        await using (var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a"))
+        await using (var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a"))
         {
             for (var i = 1; i <= 5; i++)
             {
@@ -61,7 +48,7 @@ public sealed class OfflineMessageTests : IAsyncLifetime
             Assert.Empty(await alice.CollectUntilSyncAsync());
         }
 
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await bob.SendAsync("<presence/>");
 
         var bodies = await ReceiveMessagesAsync(bob, 5);
@@ -71,7 +58,7 @@ public sealed class OfflineMessageTests : IAsyncLifetime
     [Fact]
     public async Task ChatStateOnlyMessageToAccountWithoutSession_IsNeitherStoredNorBounced()
     {
-        await using (var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a"))
+        await using (var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a"))
         {
             // XEP-0160 §3 (and XEP-0085 §5.8): a bare chat state is not worth storing, and no error is sent for it.
             await alice.SendAsync("<message to='bob@localhost' type='chat' id='cs1'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>");
@@ -80,7 +67,7 @@ public sealed class OfflineMessageTests : IAsyncLifetime
             Assert.Empty(await alice.CollectUntilSyncAsync());
         }
 
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await bob.SendAsync("<presence/>");
 
         // The flush happens while the presence is processed, so everything it delivers precedes the sync answer.
@@ -92,13 +79,13 @@ public sealed class OfflineMessageTests : IAsyncLifetime
     [Fact]
     public async Task NegativePriorityInitialPresence_DoesNotFlush_UntilPriorityIsNonNegative()
     {
-        await using (var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a"))
+        await using (var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a"))
         {
             await alice.SendAsync("<message to='bob@localhost' type='chat' id='neg1'><body>kept</body></message>");
             Assert.Empty(await alice.CollectUntilSyncAsync());
         }
 
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
 
         // XEP-0160 §2 / RFC 6121 §8.5.2.2: a negative priority resource never gets messages for the bare JID.
         await bob.SendAsync("<presence><priority>-1</priority></presence>");

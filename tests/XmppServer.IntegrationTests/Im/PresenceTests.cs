@@ -4,28 +4,15 @@ using XmppServer.Protocol;
 namespace XmppServer.IntegrationTests.Im;
 
 /// <summary>RFC 6121 §4 presence between real clients: own resources, directed presence and probes.</summary>
-public sealed class PresenceTests : IAsyncLifetime
+public sealed class PresenceTests : AliceAndBobTests
 {
-    private TestServer _server = null!;
-    private Jid _alice = null!;
-    private Jid _bob = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await TestServer.StartAsync();
-        _alice = await _server.CreateUserAsync("alice");
-        _bob = await _server.CreateUserAsync("bob");
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task InitialPresenceOfSecondResource_IsSeenByFirstResource_AndTheOtherWayRound()
     {
-        await using var phone = await XmppTestClient.LoginAsync(_server, _alice, resource: "phone");
+        await using var phone = await XmppTestClient.LoginAsync(Server, Alice, resource: "phone");
         await phone.SendAsync("<presence><show>away</show></presence>");
         await phone.ExpectAsync(e => e.Name == "presence" && e.From == "alice@localhost/phone", "phone's own presence");
-        await using var laptop = await XmppTestClient.LoginAsync(_server, _alice, resource: "laptop");
+        await using var laptop = await XmppTestClient.LoginAsync(Server, Alice, resource: "laptop");
 
         await laptop.SendAsync("<presence><status>at the desk</status></presence>");
 
@@ -44,9 +31,9 @@ public sealed class PresenceTests : IAsyncLifetime
     [Fact]
     public async Task DirectedPresenceToNonContact_ThenDisconnect_SendsThatContactUnavailable()
     {
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await bob.SendInitialPresenceAsync();
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
         await alice.SendInitialPresenceAsync();
 
         await alice.SendAsync("<presence to='bob@localhost'><status>hello stranger</status></presence>");
@@ -66,11 +53,11 @@ public sealed class PresenceTests : IAsyncLifetime
     {
         await SubscribeBobToAliceAsync();
 
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
         await alice.SendAsync("<presence><show>dnd</show><status>in a meeting</status><priority>3</priority></presence>");
         await alice.ExpectAsync(e => e.Name == "presence" && e.From == "alice@localhost/a" && e.Type is null, "alice's own presence");
 
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await bob.SendAsync("<presence/>");
 
         // RFC 6121 §4.3: bob's server probes alice on bob's behalf and bob gets her last broadcast presence.
@@ -86,8 +73,8 @@ public sealed class PresenceTests : IAsyncLifetime
     /// <summary>RFC 6121 §3.1: bob subscribes to alice's presence and she approves, in two short-lived sessions.</summary>
     private async Task SubscribeBobToAliceAsync()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "setup-a");
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "setup-b");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "setup-a");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "setup-b");
         await alice.SendAsync("<iq type='get' id='r0'><query xmlns='jabber:iq:roster'/></iq>");
         await alice.ExpectAsync(e => e.Id == "r0", "alice's roster");
         await bob.SendAsync("<iq type='get' id='r0'><query xmlns='jabber:iq:roster'/></iq>");

@@ -6,25 +6,14 @@ using XmppServer.Protocol;
 namespace XmppServer.IntegrationTests.Routing;
 
 /// <summary>Regression tests for bugs found in review of the connection and router code.</summary>
-public sealed class RobustnessRegressionTests : IAsyncLifetime
+public sealed class RobustnessRegressionTests : AliceAndBobTests
 {
-    private TestServer _server = null!;
-    private Jid _alice = null!;
-    private Jid _bob = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Xmpp:Connections:MaxOutboundQueue"] = "20" });
-        _alice = await _server.CreateUserAsync("alice");
-        _bob = await _server.CreateUserAsync("bob");
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    protected override IDictionary<string, string?>? Settings { get; } = new Dictionary<string, string?> { ["Xmpp:Connections:MaxOutboundQueue"] = "20" };
 
     [Fact]
     public async Task IqResultToUnknownUser_IsNeverAnswered()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice);
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice);
         await alice.SendAsync("<iq type='result' id='res1' to='nobody@localhost'/>");
         await alice.SendAsync("<iq type='result' id='res2' to='someone@far.example'/>");
         await alice.SyncAsync();
@@ -36,7 +25,7 @@ public sealed class RobustnessRegressionTests : IAsyncLifetime
     [Fact]
     public async Task ErrorStanzaWithMalformedTo_IsNeverAnswered()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice);
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice);
         await alice.SendAsync("<message type='error' to='a@b@c' id='e1'/>");
         await alice.SyncAsync();
 
@@ -47,14 +36,14 @@ public sealed class RobustnessRegressionTests : IAsyncLifetime
     [Fact]
     public async Task MessageOfUnknownTypeToOfflineResource_IsKeptAsNormal()
     {
-        await using (var alice = await XmppTestClient.LoginAsync(_server, _alice))
+        await using (var alice = await XmppTestClient.LoginAsync(Server, Alice))
         {
             // RFC 6121 §5.2.2: an unknown type is normal; §8.5.3.2.1: to an offline resource it goes to the bare JID.
             await alice.SendAsync("<message to='bob@localhost/gone' type='strange' id='u1'><body>kept</body></message>");
             await alice.SyncAsync();
         }
 
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob);
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob);
         await bob.SendAsync("<presence/>");
         var message = await bob.ExpectAsync(e => e.Name == "message" && e.Id == "u1", "the stored message");
         Assert.Equal("kept", message.ElementText("body", Namespaces.Client));
@@ -63,12 +52,12 @@ public sealed class RobustnessRegressionTests : IAsyncLifetime
     [Fact]
     public async Task ResourceConflict_OldSessionsDirectedPresenceRecipientsHearUnavailable()
     {
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
-        await using var first = await XmppTestClient.LoginAsync(_server, _alice, resource: "phone");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
+        await using var first = await XmppTestClient.LoginAsync(Server, Alice, resource: "phone");
         await first.SendAsync("<presence to='bob@localhost/b'/>");
         await bob.ExpectAsync(e => e.Name == "presence" && e.From == "alice@localhost/phone" && e.Type is null, "directed presence");
 
-        await using var second = await XmppTestClient.LoginAsync(_server, _alice, resource: "phone");
+        await using var second = await XmppTestClient.LoginAsync(Server, Alice, resource: "phone");
 
         await bob.ExpectAsync(e => e.Name == "presence" && e.From == "alice@localhost/phone" && e.Type == "unavailable", "unavailable for the replaced session");
         await first.ExpectStreamErrorAsync(StreamErrorCondition.Conflict);
@@ -77,9 +66,9 @@ public sealed class RobustnessRegressionTests : IAsyncLifetime
     [Fact]
     public async Task ClientThatReadsNothing_IsDisconnected_AndTheServerKeepsServingOthers()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a");
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
-        var sessions = _server.Services.GetRequiredService<ISessionManager>();
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
+        var sessions = Server.Services.GetRequiredService<ISessionManager>();
 
         // Bob never reads. Large messages fill the socket buffers, then his queue (20 stanzas here), and the
         // slow-consumer policy closes him: the close itself must not hang on his full socket.
@@ -97,7 +86,7 @@ public sealed class RobustnessRegressionTests : IAsyncLifetime
 
         Assert.Null(sessions.GetSession(Jid.Parse("bob@localhost/b")));
         await alice.SyncAsync();
-        await using var carol = await XmppTestClient.LoginAsync(_server, _bob, resource: "c");
+        await using var carol = await XmppTestClient.LoginAsync(Server, Bob, resource: "c");
         Assert.Equal("bob@localhost/c", carol.Jid!.ToString());
     }
 }

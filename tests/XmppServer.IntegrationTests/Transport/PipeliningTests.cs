@@ -5,26 +5,13 @@ using XmppServer.Protocol;
 namespace XmppServer.IntegrationTests.Transport;
 
 /// <summary>How stanzas are cut into TCP writes must not matter (RFC 6120 §4.2: the stream is one XML document).</summary>
-public sealed class PipeliningTests : IAsyncLifetime
+public sealed class PipeliningTests : AliceAndBobTests
 {
-    private TestServer _server = null!;
-    private Jid _alice = null!;
-    private Jid _bob = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await TestServer.StartAsync();
-        _alice = await _server.CreateUserAsync("alice");
-        _bob = await _server.CreateUserAsync("bob");
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task MixedStanzasInOneWrite_AreAllProcessed_InOrder()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a");
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
 
         await alice.SendAsync(
             "<message to='bob@localhost/b' type='chat' id='m1'><body>first</body></message>"
@@ -50,8 +37,8 @@ public sealed class PipeliningTests : IAsyncLifetime
     [Fact]
     public async Task StanzaWrittenOneByteAtATime_IsProcessed()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a");
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
 
         // Multi-byte UTF-8 characters and an entity are split across writes too.
         const string Body = "héllo ✓ 😀 &amp; bye";
