@@ -14,6 +14,7 @@ public static class Namespaces
     public const string Sasl = "urn:ietf:params:xml:ns:xmpp-sasl";
     public const string Bind = "urn:ietf:params:xml:ns:xmpp-bind";
     public const string Session = "urn:ietf:params:xml:ns:xmpp-session";
+    public const string StreamManagement = "urn:xmpp:sm:3";
     public const string Roster = "jabber:iq:roster";
     public const string RosterVersioning = "urn:xmpp:features:rosterver";
     public const string PresenceSubscriptionPreApproval = "urn:xmpp:features:pre-approval";

@@ -40,9 +40,6 @@ internal sealed partial class C2sConnection
         [LoggerMessage(210, LogLevel.Error, "Connection {ConnectionId} failed", EventName = "ConnectionFailed")]
         public static partial void ConnectionFailed(ILogger logger, Exception exception, string connectionId);
 
-        [LoggerMessage(211, LogLevel.Information, "Connection {ConnectionId} session {Jid} ended", EventName = "SessionEnded")]
-        public static partial void SessionEnded(ILogger logger, string connectionId, string jid);
-
         [LoggerMessage(212, LogLevel.Information, "Connection {ConnectionId} closed", EventName = "ConnectionClosed")]
         public static partial void ConnectionClosed(ILogger logger, string connectionId);
 
@@ -51,6 +48,12 @@ internal sealed partial class C2sConnection
 
         [LoggerMessage(215, LogLevel.Error, "Connection {ConnectionId}: handling a <{Name}/> failed", EventName = "StanzaFailed")]
         public static partial void StanzaFailed(ILogger logger, Exception exception, string connectionId, string name);
+
+        [LoggerMessage(216, LogLevel.Information, "Connection {ConnectionId} lost; session {Jid} waits to be resumed", EventName = "SessionHibernating")]
+        public static partial void SessionHibernating(ILogger logger, string connectionId, string jid);
+
+        [LoggerMessage(217, LogLevel.Information, "Connection {ConnectionId} resumed session {Jid}, retransmitting {Count} stanzas", EventName = "SessionResumed")]
+        public static partial void SessionResumed(ILogger logger, string connectionId, string jid, int count);
 
         [LoggerMessage(214, LogLevel.Trace, "Connection {ConnectionId} sent {Stanza}", EventName = "StanzaSent")]
         public static partial void StanzaSent(ILogger logger, string connectionId, string stanza);

@@ -137,6 +137,12 @@ internal sealed partial class C2sConnection
 
         // RFC 6121 Appendix E: the session feature is advertised as optional for RFC 3921 clients.
         features.AddElement("session", Namespaces.Session).AddElement("optional", Namespaces.Session);
+
+        // XEP-0198 §2: stream management, enabled after bind or used to resume a session instead of binding.
+        if (_services.StreamManagement.Enabled)
+        {
+            features.AddElement("sm", Namespaces.StreamManagement);
+        }
         foreach (var feature in _services.Registry.StreamFeatures(StreamFeatureStage.Authenticated, context))
         {
             features.Add(feature);
@@ -163,6 +169,21 @@ internal sealed partial class C2sConnection
         if (element.Namespace == Namespaces.Sasl && _user is null)
         {
             await OnSaslElementAsync(element, cancellationToken);
+            return LoopAction.Continue;
+        }
+
+        if (_user is not null && element.Namespace == Namespaces.StreamManagement && _services.StreamManagement.Enabled)
+        {
+            if (element.Name == "resume")
+            {
+                await ResumeAsync(element, cancellationToken);
+            }
+            else
+            {
+                // XEP-0198 §3: stream management is enabled after binding a resource, not before.
+                await WriteAsync(StreamManagementFailed(StanzaErrorCondition.UnexpectedRequest), cancellationToken);
+            }
+
             return LoopAction.Continue;
         }
 
@@ -454,9 +475,9 @@ internal sealed partial class C2sConnection
         result.AddElement("bind", Namespaces.Bind).AddTextElement("jid", Namespaces.Bind, full.ToString());
         await WriteAsync(result, cancellationToken);
 
-        var session = new ClientSession(Id, full, IsSecure, _services.Options.MaxOutboundQueue, CloseAsync);
+        var session = new ClientSession(Id, full, IsSecure, _services.Options.MaxOutboundQueue, CloseAsync, this);
         _session = session;
-        _writeLoop = WriteLoopAsync(session);
+        _writeLoop = WriteLoopAsync(session, countingFromStart: false);
 
         // RFC 6120 §7.7.2.2: the resource is in use; this server lets the newer session win (as Prosody does by default)
         // and ends the older stream with <conflict/>. The old session's end is announced before the new one's start,

@@ -119,7 +119,7 @@ internal sealed partial class C2sConnection : IDisposable
         }
 
         Volatile.Write(ref _closeStartedAt, Environment.TickCount64);
-        if (_session is { } session)
+        if (_session is { } session && session.IsOwnedBy(this))
         {
             _services.Sessions.Remove(session);
             session.MarkClosing();
@@ -309,6 +309,7 @@ internal sealed partial class C2sConnection : IDisposable
             {
                 // RFC 3921 §3 session establishment, kept as a no-op (RFC 6121 Appendix E); Pidgin aborts on an error.
                 session.Send(new XmppElement("iq", StanzaNamespace) { Type = "result", Id = element.Id });
+                session.StreamManagement?.Handled();
                 return LoopAction.Continue;
             }
 
@@ -316,24 +317,35 @@ internal sealed partial class C2sConnection : IDisposable
             {
                 // RFC 6120 §7.7.1: one resource per stream.
                 session.Send(XmppErrors.ErrorReply(element, StanzaErrorCondition.NotAllowed, text: "A resource is bound already"));
+                session.StreamManagement?.Handled();
                 return LoopAction.Continue;
             }
 
             try
             {
                 await _services.Router.ProcessFromClientAsync(session, element, kind, cancellationToken);
+
+                // XEP-0198 §4: a stanza counts as handled once the server has taken responsibility for it.
+                session.StreamManagement?.Handled();
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 // A failing module or store costs this stanza, not the stream: the sender of a request hears that
                 // it failed (never why), and the connection goes on.
                 Log.StanzaFailed(_services.Logger, ex, Id, element.Name);
+                session.StreamManagement?.Handled();
                 if (kind == StanzaKind.Iq && element.Type is "get" or "set")
                 {
                     session.Send(XmppErrors.ErrorReply(element, StanzaErrorCondition.InternalServerError));
                 }
             }
 
+            return LoopAction.Continue;
+        }
+
+        if (element.Namespace == Namespaces.StreamManagement && _services.StreamManagement.Enabled)
+        {
+            OnStreamManagementElement(session, element);
             return LoopAction.Continue;
         }
 
@@ -375,15 +387,20 @@ internal sealed partial class C2sConnection : IDisposable
         }
     }
 
-    /// <summary>The session's single writer: drains the queue in batches and flushes once per batch.</summary>
-    private async Task WriteLoopAsync(ClientSession session)
+    /// <summary>
+    /// The session's single writer: drains the queue in batches and flushes once per batch. With XEP-0198 it keeps
+    /// every stanza written after &lt;enabled/&gt; until acknowledged, and asks for an acknowledgement after a batch.
+    /// </summary>
+    private async Task WriteLoopAsync(ClientSession session, bool countingFromStart)
     {
         var reader = session.Outbound;
         var cancellationToken = _lifetime.Token;
+        var counting = countingFromStart;
         try
         {
             while (await reader.WaitToReadAsync(cancellationToken))
             {
+                var overflow = false;
                 await _writeLock.WaitAsync(cancellationToken);
                 try
                 {
@@ -400,8 +417,25 @@ internal sealed partial class C2sConnection : IDisposable
                         }
 
                         XmppWriter.WriteElement(_output, stanza, StanzaNamespace);
+                        if (counting && IsCountedStanza(stanza))
+                        {
+                            session.StreamManagement!.Sent(stanza);
+                        }
+                        else if (stanza.Is("enabled", Namespaces.StreamManagement))
+                        {
+                            // XEP-0198 §4: the server counts what it sends from <enabled/> on.
+                            counting = true;
+                        }
                     }
 
+                    if (counting && session.StreamManagement is { RequestPending: false } state && state.UnackedCount > 0)
+                    {
+                        // XEP-0198 §4: ask for an acknowledgement, so the unacknowledged queue stays short.
+                        XmppWriter.WriteElement(_output, new XmppElement("r", Namespaces.StreamManagement), StanzaNamespace);
+                        state.RequestPending = true;
+                    }
+
+                    overflow = counting && session.StreamManagement!.UnackedCount > _services.Options.MaxOutboundQueue;
                     var flush = await _output.FlushAsync(cancellationToken);
                     if (flush.IsCompleted || flush.IsCanceled)
                     {
@@ -411,6 +445,13 @@ internal sealed partial class C2sConnection : IDisposable
                 finally
                 {
                     _writeLock.Release();
+                }
+
+                if (overflow)
+                {
+                    // A client that acknowledges nothing: the same slow-consumer policy as a full queue.
+                    _ = CloseAsync(StreamErrorCondition.PolicyViolation, "Too many unacknowledged stanzas").AsTask();
+                    return;
                 }
             }
         }
@@ -430,7 +471,7 @@ internal sealed partial class C2sConnection : IDisposable
     private static string NewStreamId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
 
     /// <summary>Drops the connection without further ceremony: unblocks a stuck flush and the read loop.</summary>
-    private void Abort()
+    internal void Abort()
     {
         if (Interlocked.Exchange(ref _aborted, 1) != 0)
         {
@@ -440,16 +481,24 @@ internal sealed partial class C2sConnection : IDisposable
         _output.CancelPendingFlush();
         _input.CancelPendingRead();
         _context.Abort();
+        try
+        {
+            _lifetime.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 
     private async Task TearDownAsync()
     {
         _services.Connections.Remove(this);
+
+        // The read side is done: stop the write loop (it waits on the session's queue, which stays open for a
+        // session that may be resumed) before deciding what becomes of the session.
+        await _lifetime.CancelAsync();
         if (_session is { } session)
         {
-            _services.Sessions.Remove(session);
-            session.MarkClosing();
-            Log.SessionEnded(_services.Logger, Id, session.Jid.ToString());
             if (_writeLoop is not null)
             {
                 await _writeLoop.WaitAsync(CloseTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -461,19 +510,13 @@ internal sealed partial class C2sConnection : IDisposable
                 }
             }
 
-            // Stanzas still queued never reached the client: messages go back to routing, which finds another resource
-            // or offline storage now that this one is unbound (RFC 6121 §8.5.3.2.1).
-            await RequeueUndeliveredAsync(session);
-            if (session.TryBeginClosedPublication())
+            try
             {
-                try
-                {
-                    await _services.Registry.PublishAsync(new SessionClosed(session, session.IsAvailable), CancellationToken.None);
-                }
-                catch (Exception ex)
-                {
-                    Log.ConnectionFailed(_services.Logger, ex, Id);
-                }
+                await ReleaseSessionAsync(session);
+            }
+            catch (Exception ex)
+            {
+                Log.ConnectionFailed(_services.Logger, ex, Id);
             }
         }
 
@@ -530,61 +573,6 @@ internal sealed partial class C2sConnection : IDisposable
         {
             // Gone, or too slow to say goodbye.
         }
-    }
-
-    private async ValueTask RequeueUndeliveredAsync(ClientSession session)
-    {
-        while (session.Outbound.TryRead(out var stanza))
-        {
-            try
-            {
-                switch (stanza.Name)
-                {
-                    // RFC 6121 §5.2.2: an unknown message type counts as normal; headline, groupchat and error are
-                    // not worth keeping (§8.5.3.2.1).
-                    case "message" when stanza.Type is not ("headline" or "groupchat" or "error"):
-                        if (WasFannedOut(session, stanza))
-                        {
-                            continue;
-                        }
-
-                        await _services.Router.RouteAsync(stanza, CancellationToken.None);
-                        break;
-
-                    // RFC 6121 §8.5.3.2.3: a request that cannot reach its resource is answered with service-unavailable.
-                    case "iq" when stanza.Type is "get" or "set":
-                        await _services.Router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable, null, CancellationToken.None);
-                        break;
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.ConnectionFailed(_services.Logger, ex, Id);
-            }
-        }
-    }
-
-    /// <summary>
-    /// A message sent to the bare JID went to every resource sharing the top priority (RFC 6121 §8.5.2.1.1); when
-    /// another resource of this one's priority is still available it got the message too, and routing it again would
-    /// duplicate it there.
-    /// </summary>
-    private bool WasFannedOut(ClientSession session, XmppElement message)
-    {
-        if (message.To is not { } to || !Jid.TryParse(to, out var address) || address.IsFull)
-        {
-            return false;
-        }
-
-        foreach (var other in _services.Sessions.GetClientSessions(session.Jid.Bare))
-        {
-            if (!ReferenceEquals(other, session) && other.IsAvailable && other.Priority == session.Priority && session.Priority >= 0)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     public void Dispose()

@@ -22,6 +22,9 @@ internal sealed class C2sServices(
     IOptions<XmppParserOptions> parserOptions,
     IOptions<XmppServerOptions> serverOptions,
     AuthenticationThrottle throttle,
+    SessionTerminator terminator,
+    ResumableSessions resumable,
+    IOptions<StreamManagementOptions> streamManagement,
     ConnectionRegistry connections,
     TimeProvider time,
     ILogger<C2sConnection> logger)
@@ -47,6 +50,12 @@ internal sealed class C2sServices(
     public string Language { get; } = serverOptions.Value.Language;
 
     public AuthenticationThrottle Throttle { get; } = throttle;
+
+    public SessionTerminator Terminator { get; } = terminator;
+
+    public ResumableSessions Resumable { get; } = resumable;
+
+    public StreamManagementOptions StreamManagement { get; } = streamManagement.Value;
 
     public ConnectionRegistry Connections { get; } = connections;
 

@@ -33,6 +33,19 @@ internal sealed partial class ConnectionHeartbeat(
             await Task.WhenAll(open.Select(c => c.CloseAsync(Protocol.StreamErrorCondition.SystemShutdown, null).AsTask()))
                 .WaitAsync(services.Options.ShutdownTimeout, cancellationToken)
                 .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+            // Give the peers a moment to answer our closing tags (the heartbeat that would drop them is stopping),
+            // then drop whoever is left so that shutdown stays bounded.
+            var deadline = services.Time.GetUtcNow() + C2sConnection.CloseTimeout;
+            while (connections.Count > 0 && services.Time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), services.Time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            foreach (var connection in connections.All)
+            {
+                connection.Abort();
+            }
         }
     }
 
@@ -47,6 +60,12 @@ internal sealed partial class ConnectionHeartbeat(
                 foreach (var connection in connections.All)
                 {
                     connection.OnHeartbeat(now);
+                }
+
+                // XEP-0198 §5: a session not resumed within its window ends; what it never acknowledged is routed again.
+                foreach (var session in services.Resumable.Expired(now, services.StreamManagement.ResumeTimeout))
+                {
+                    await services.Terminator.EndIfHibernatingAsync(session);
                 }
             }
         }

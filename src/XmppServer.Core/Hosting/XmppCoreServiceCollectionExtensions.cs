@@ -30,6 +30,9 @@ public static class XmppCoreServiceCollectionExtensions
                     && o.PingTimeout > TimeSpan.Zero && o.TlsHandshakeTimeout > TimeSpan.Zero && o.ShutdownTimeout >= TimeSpan.Zero,
                 "Xmpp:Connections: timeouts must be positive and MaxOutboundQueue at least 1.")
             .ValidateOnStart();
+        services.AddOptions<StreamManagementOptions>().Bind(configuration.GetSection(StreamManagementOptions.SectionName))
+            .Validate(o => o.ResumeTimeout >= TimeSpan.Zero, "Xmpp:StreamManagement:ResumeTimeout must not be negative.")
+            .ValidateOnStart();
         services.AddOptions<TlsOptions>().Bind(configuration.GetSection(TlsOptions.SectionName));
         services.AddOptions<AuthenticationOptions>().Bind(configuration.GetSection(AuthenticationOptions.SectionName))
             .Validate(o => o.ScramIterations >= 4096, "Xmpp:Authentication:ScramIterations must be at least 4096 (RFC 7677 §4).")
@@ -50,6 +53,8 @@ public static class XmppCoreServiceCollectionExtensions
         services.AddSingleton<CertificateProvider>();
         services.AddSingleton<AuthenticationThrottle>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<ResumableSessions>();
+        services.AddSingleton<SessionTerminator>();
         services.AddSingleton<C2sServices>();
         services.AddSingleton<C2sConnectionHandler>();
         services.AddHostedService<ConnectionHeartbeat>();

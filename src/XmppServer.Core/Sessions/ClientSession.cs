@@ -8,19 +8,26 @@ namespace XmppServer.Core;
 /// queue means the client is not reading, and the policy is to close its stream with policy-violation rather than
 /// let the server's memory grow or make the router wait.
 /// </summary>
+/// <remarks>
+/// With XEP-0198 resumption a session outlives its connection: it is Attached to one connection, Hibernating between
+/// a lost connection and its resumption (stanzas keep queueing), or Ended. <see cref="SyncRoot"/> guards the moves.
+/// </remarks>
 internal sealed class ClientSession : IXmppSession
 {
     private readonly Channel<XmppElement> _outbound;
-    private readonly Func<StreamErrorCondition?, string?, ValueTask> _close;
+    private Func<StreamErrorCondition?, string?, ValueTask> _close;
     private volatile bool _closing;
     private int _closedPublished;
+    private object? _owner;
+    private SessionState _state = SessionState.Attached;
 
-    public ClientSession(string id, Jid jid, bool isSecure, int maxQueue, Func<StreamErrorCondition?, string?, ValueTask> close)
+    public ClientSession(string id, Jid jid, bool isSecure, int maxQueue, Func<StreamErrorCondition?, string?, ValueTask> close, object owner)
     {
         Id = id;
         Jid = jid;
         IsSecure = isSecure;
         _close = close;
+        _owner = owner;
         _outbound = Channel.CreateBounded<XmppElement>(new BoundedChannelOptions(maxQueue)
         {
             SingleReader = true,
@@ -45,6 +52,90 @@ internal sealed class ClientSession : IXmppSession
     public bool IsRosterInterested { get; set; }
 
     public SessionItems Items { get; } = new();
+
+    /// <summary>XEP-0198 state once the client enabled stream management, else null.</summary>
+    internal StreamManagementState? StreamManagement { get; set; }
+
+    internal Lock SyncRoot { get; } = new();
+
+    /// <summary>Environment.TickCount64 when the session last lost its connection.</summary>
+    internal long HibernatedAt { get; private set; }
+
+    internal bool IsHibernating
+    {
+        get
+        {
+            lock (SyncRoot)
+            {
+                return _state == SessionState.Hibernating;
+            }
+        }
+    }
+
+    /// <summary>True while <paramref name="owner"/> is the connection this session is attached to.</summary>
+    internal bool IsOwnedBy(object owner)
+    {
+        lock (SyncRoot)
+        {
+            return _state == SessionState.Attached && ReferenceEquals(_owner, owner);
+        }
+    }
+
+    /// <summary>XEP-0198 §5: the connection is lost but the session waits to be resumed.</summary>
+    internal bool TryHibernate(object owner, Func<StreamErrorCondition?, string?, ValueTask> close)
+    {
+        lock (SyncRoot)
+        {
+            if (_state != SessionState.Attached || !ReferenceEquals(_owner, owner))
+            {
+                return false;
+            }
+
+            _state = SessionState.Hibernating;
+            _owner = null;
+            _close = close;
+            HibernatedAt = Environment.TickCount64;
+            return true;
+        }
+    }
+
+    /// <summary>Attaches the session to a new connection; returns false when it has ended. <paramref name="previous"/> is the old owner, if still attached.</summary>
+    internal bool TryResume(object owner, Func<StreamErrorCondition?, string?, ValueTask> close, out object? previous)
+    {
+        lock (SyncRoot)
+        {
+            previous = _owner;
+            if (_state == SessionState.Ended)
+            {
+                return false;
+            }
+
+            _state = SessionState.Attached;
+            _owner = owner;
+            _close = close;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Ends the session: true exactly once, for the caller that then cleans up. With an owner, only while that owner
+    /// holds the session (a resumed session is not ended by its old connection); with none, only while hibernating.
+    /// </summary>
+    internal bool TryEnd(object? owner)
+    {
+        lock (SyncRoot)
+        {
+            var mine = owner is null ? _state == SessionState.Hibernating : _state == SessionState.Attached && ReferenceEquals(_owner, owner);
+            if (!mine)
+            {
+                return false;
+            }
+
+            _state = SessionState.Ended;
+            _owner = null;
+            return true;
+        }
+    }
 
     /// <summary>True once the session was told to close; nothing more is queued.</summary>
     public bool IsClosing => _closing;
@@ -109,5 +200,12 @@ internal sealed class ClientSession : IXmppSession
         return text is not null && sbyte.TryParse(text.AsSpan().Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var priority)
             ? priority
             : 0;
+    }
+
+    private enum SessionState
+    {
+        Attached,
+        Hibernating,
+        Ended,
     }
 }

@@ -92,6 +92,13 @@ public sealed class XmppTestClient : IAsyncDisposable
         return await OpenStreamAsync();
     }
 
+    /// <summary>The stream restart after SASL success; returns the features (bind, session, sm, ...).</summary>
+    public Task<XmppElement> OpenStreamAfterSaslAsync()
+    {
+        _parser = NewParser();
+        return OpenStreamAsync();
+    }
+
     public async Task AuthenticatePlainAsync(string username, string password)
     {
         var response = Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{username}\0{password}"));

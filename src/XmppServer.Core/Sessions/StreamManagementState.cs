@@ -1,0 +1,93 @@
+using XmppServer.Protocol;
+
+namespace XmppServer.Core;
+
+/// <summary>
+/// XEP-0198 counters of one session. They belong to the session, not to the connection, so they outlive a dropped
+/// connection and carry over when the session is resumed on a new one.
+/// </summary>
+internal sealed class StreamManagementState(string id, bool resumable)
+{
+    private readonly Lock _lock = new();
+    private readonly Queue<XmppElement> _unacked = new();
+    private uint _acked;
+
+    /// <summary>The resumption id handed out in &lt;enabled/&gt;.</summary>
+    public string Id { get; } = id;
+
+    public bool Resumable { get; } = resumable;
+
+    /// <summary>XEP-0198 §4: stanzas received from the client and handled, modulo 2^32. Read loop only.</summary>
+    public uint InboundHandled { get; private set; }
+
+    /// <summary>True while an &lt;r/&gt; of ours is unanswered; one outstanding request is enough.</summary>
+    public bool RequestPending { get; set; }
+
+    public int UnackedCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _unacked.Count;
+            }
+        }
+    }
+
+    /// <summary>XEP-0198 §4: counts a handled inbound stanza; the counter wraps at 2^32.</summary>
+    public void Handled() => InboundHandled = unchecked(InboundHandled + 1);
+
+    /// <summary>A stanza written to the client: kept until the client acknowledges it.</summary>
+    public void Sent(XmppElement stanza)
+    {
+        lock (_lock)
+        {
+            _unacked.Enqueue(stanza);
+        }
+    }
+
+    /// <summary>
+    /// XEP-0198 §4: the client has handled <paramref name="handled"/> stanzas in all (modulo 2^32). Releases those
+    /// stanzas; false when the client claims more than was ever sent.
+    /// </summary>
+    public bool Acknowledge(uint handled)
+    {
+        lock (_lock)
+        {
+            var newlyAcked = unchecked(handled - _acked);
+            if (newlyAcked > (uint)_unacked.Count)
+            {
+                return false;
+            }
+
+            for (var i = 0u; i < newlyAcked; i++)
+            {
+                _unacked.Dequeue();
+            }
+
+            _acked = handled;
+            RequestPending = false;
+            return true;
+        }
+    }
+
+    /// <summary>The stanzas sent and not acknowledged, oldest first, still kept (for retransmission on resume).</summary>
+    public XmppElement[] Unacked()
+    {
+        lock (_lock)
+        {
+            return [.. _unacked];
+        }
+    }
+
+    /// <summary>Takes every unacknowledged stanza out, oldest first (the session is ending).</summary>
+    public XmppElement[] TakeUnacked()
+    {
+        lock (_lock)
+        {
+            var all = _unacked.ToArray();
+            _unacked.Clear();
+            return all;
+        }
+    }
+}
