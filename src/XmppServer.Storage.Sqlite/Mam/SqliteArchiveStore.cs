@@ -29,19 +29,19 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
 
     private const string PageColumns = "SELECT seq AS Seq, id AS Id, stanza AS Stanza";
 
-    private const string ForwardSql = PageColumns + RangeFilter + " ORDER BY seq LIMIT @limit;";
+    internal const string ForwardSql = PageColumns + RangeFilter + " ORDER BY seq LIMIT @limit;";
 
-    private const string BackwardSql = PageColumns + RangeFilter + " ORDER BY seq DESC LIMIT @limit;";
+    internal const string BackwardSql = PageColumns + RangeFilter + " ORDER BY seq DESC LIMIT @limit;";
 
-    private const string ForwardWithSql = PageColumns + RangeFilter + WithFilter + " ORDER BY seq LIMIT @limit;";
+    internal const string ForwardWithSql = PageColumns + RangeFilter + WithFilter + " ORDER BY seq LIMIT @limit;";
 
-    private const string BackwardWithSql = PageColumns + RangeFilter + WithFilter + " ORDER BY seq DESC LIMIT @limit;";
+    internal const string BackwardWithSql = PageColumns + RangeFilter + WithFilter + " ORDER BY seq DESC LIMIT @limit;";
 
     private const string CountColumns = "SELECT COUNT(*) AS Total, COALESCE(SUM(seq < @first), 0) AS Before";
 
-    private const string CountSql = CountColumns + RangeFilter + ";";
+    internal const string CountSql = CountColumns + RangeFilter + ";";
 
-    private const string CountWithSql = CountColumns + RangeFilter + WithFilter + ";";
+    internal const string CountWithSql = CountColumns + RangeFilter + WithFilter + ";";
 
     private const string ByIdsSql =
         "SELECT seq AS Seq, id AS Id, stanza AS Stanza, with_bare AS WithBare, with_resource AS WithResource "
