@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.Data.Sqlite;
 using XmppServer.Modules.Mam;
 using XmppServer.Protocol;
 using XmppServer.Storage.Sqlite.Offline;
@@ -8,16 +9,22 @@ namespace XmppServer.Storage.Sqlite.Mam;
 /// <summary>
 /// Message archives in <c>archive_messages</c>. Every query is a seq range on one index, (domain, username, seq) or
 /// (domain, username, with_bare, seq), read with LIMIT from the page's edge: a page costs the same whether the
-/// archive holds a hundred messages or millions, and nothing before the page is read. Only the RSM count walks the
-/// result set's index range (never the rows).
+/// archive holds a hundred messages or millions, and nothing before the page is read. The RSM count and index come
+/// from a per-archive counter and from index walks capped at <see cref="CountCap"/> entries; where an exact figure
+/// would take a longer walk it is left out, as XEP-0059 §2.2 allows for values that are exceptionally costly.
 /// </summary>
 internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStore
 {
-    // seq is the archive time in microseconds, bumped past the newest seq so the order is commit order. An INSERT
-    // takes the write lock before it reads, so the subquery sees every earlier commit.
+    // seq is the archive time in microseconds, bumped past the newest seq so the order is commit order.
     private const string InsertSql =
         "INSERT INTO archive_messages (seq, domain, username, id, with_bare, with_resource, stanza) "
         + "VALUES (MAX(@stamp, COALESCE((SELECT MAX(seq) FROM archive_messages), 0) + 1), @domain, @username, @id, @withBare, @withResource, @stanza);";
+
+    private const string IncrementCountSql =
+        "INSERT INTO archive_counts (domain, username, total) VALUES (@domain, @username, 1) "
+        + "ON CONFLICT (domain, username) DO UPDATE SET total = total + 1;";
+
+    private const string TotalSql = "SELECT total FROM archive_counts WHERE domain = @domain AND username = @username;";
 
     private const string SeqOfIdSql =
         "SELECT seq FROM archive_messages WHERE domain = @domain AND username = @username AND id = @id;";
@@ -37,11 +44,10 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
 
     internal const string BackwardWithSql = PageColumns + RangeFilter + WithFilter + " ORDER BY seq DESC LIMIT @limit;";
 
-    private const string CountColumns = "SELECT COUNT(*) AS Total, COALESCE(SUM(seq < @first), 0) AS Before";
+    // Counts at most @cap entries of a seq range, so no count ever walks more of the index than that.
+    internal const string CountSql = "SELECT COUNT(*) FROM (SELECT 1" + RangeFilter + " LIMIT @cap);";
 
-    internal const string CountSql = CountColumns + RangeFilter + ";";
-
-    internal const string CountWithSql = CountColumns + RangeFilter + WithFilter + ";";
+    internal const string CountWithSql = "SELECT COUNT(*) FROM (SELECT 1" + RangeFilter + WithFilter + " LIMIT @cap);";
 
     private const string ByIdsSql =
         "SELECT seq AS Seq, id AS Id, stanza AS Stanza, with_bare AS WithBare, with_resource AS WithResource "
@@ -53,9 +59,15 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
     private const string LastSql =
         "SELECT seq AS Seq, id AS Id FROM archive_messages WHERE domain = @domain AND username = @username ORDER BY seq DESC LIMIT 1;";
 
+    private const string UncountOlderSql =
+        "UPDATE archive_counts SET total = total - (SELECT COUNT(*) FROM archive_messages m "
+        + "WHERE m.domain = archive_counts.domain AND m.username = archive_counts.username AND m.seq < @cutoff);";
+
     private const string DeleteOlderSql = "DELETE FROM archive_messages WHERE seq < @cutoff;";
 
     private const string DeleteUserMessagesSql = "DELETE FROM archive_messages WHERE domain = @domain AND username = @username;";
+
+    private const string DeleteUserCountSql = "DELETE FROM archive_counts WHERE domain = @domain AND username = @username;";
 
     private const string DeleteUserPreferencesSql = "DELETE FROM archive_preferences WHERE domain = @domain AND username = @username;";
 
@@ -69,14 +81,24 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
         + "ON CONFLICT (domain, username) DO UPDATE SET default_mode = excluded.default_mode, "
         + "always_jids = excluded.always_jids, never_jids = excluded.never_jids;";
 
+    /// <summary>The most index entries one count walks by default (about a millisecond's work).</summary>
+    internal const int CountLimit = 20_000;
+
     // SQLite allows 32766 host parameters per statement; id lists are read in batches well below that.
     private const int IdBatchSize = 500;
+
+    /// <summary>The most index entries one count walks.</summary>
+    internal int CountCap { get; init; } = CountLimit;
 
     public async ValueTask AppendAsync(Jid user, ArchiveEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var (domain, username) = Key(user);
         await using var connection = await database.OpenAsync(cancellationToken);
+
+        // BEGIN IMMEDIATE: the seq subquery and the counter both see every earlier commit.
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(
+            System.Data.IsolationLevel.Serializable, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             InsertSql,
             new
@@ -89,7 +111,11 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
                 withResource = entry.Peer.Resource,
                 stanza = OfflineStanzaSerializer.Serialize(entry.Stanza),
             },
+            transaction,
             cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(
+            IncrementCountSql, new { domain, username }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async ValueTask<ArchivePage?> QueryAsync(Jid user, ArchiveQuery query, CancellationToken cancellationToken)
@@ -183,13 +209,33 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
         int? firstIndex = null;
         if (query.IncludeCount)
         {
-            var first = rows.Count > 0 ? rows[0].Seq : long.MaxValue;
-            var counted = await connection.QuerySingleAsync<CountRow>(new CommandDefinition(
-                withBare is null ? CountSql : CountWithSql,
-                new { domain, username, lo, hi, withBare, withResource, first },
-                cancellationToken: cancellationToken));
-            count = (int)counted.Total;
-            firstIndex = rows.Count > 0 ? (int)counted.Before : null;
+            async ValueTask<int?> CountAsync(long from, long to)
+            {
+                var counted = from > to ? 0 : await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+                    withBare is null ? CountSql : CountWithSql,
+                    new { domain, username, lo = from, hi = to, withBare, withResource, cap = CountCap },
+                    cancellationToken: cancellationToken));
+                return counted < CountCap ? counted : null;
+            }
+
+            count = await CountAsync(lo, hi);
+            if (count is null && withBare is null && lo == long.MinValue && hi == long.MaxValue)
+            {
+                // The whole archive: the counter has it.
+                count = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
+                    TotalSql, new { domain, username }, cancellationToken: cancellationToken));
+            }
+
+            // The index is what precedes the page, or the count less what follows its start: whichever is the
+            // shorter walk (the end of the archive, where clients page, is cheap either way).
+            if (rows.Count > 0)
+            {
+                firstIndex = await CountAsync(lo, rows[0].Seq - 1);
+                if (firstIndex is null && count is { } total && await CountAsync(rows[0].Seq, hi) is { } fromFirst)
+                {
+                    firstIndex = total - fromFirst;
+                }
+            }
         }
 
         return new ArchivePage(ToMessages(rows), complete, count, firstIndex);
@@ -245,9 +291,16 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
 
     public async ValueTask<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
+        var seq = ToSeq(cutoff);
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            DeleteOlderSql, new { cutoff = ToSeq(cutoff) }, cancellationToken: cancellationToken));
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(
+            System.Data.IsolationLevel.Serializable, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            UncountOlderSql, new { cutoff = seq }, transaction, cancellationToken: cancellationToken));
+        var removed = await connection.ExecuteAsync(new CommandDefinition(
+            DeleteOlderSql, new { cutoff = seq }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return removed;
     }
 
     public async ValueTask DeleteUserAsync(Jid user, CancellationToken cancellationToken)
@@ -257,6 +310,8 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             DeleteUserMessagesSql, new { domain, username }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(
+            DeleteUserCountSql, new { domain, username }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(
             DeleteUserPreferencesSql, new { domain, username }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
@@ -371,13 +426,6 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
         public string WithBare { get; init; } = string.Empty;
 
         public string? WithResource { get; init; }
-    }
-
-    private sealed class CountRow
-    {
-        public long Total { get; init; }
-
-        public long Before { get; init; }
     }
 
     private sealed class BoundRow

@@ -30,3 +30,12 @@ CREATE TABLE archive_preferences (
     never_jids TEXT NOT NULL,
     PRIMARY KEY (domain, username)
 ) WITHOUT ROWID;
+
+-- How many messages each archive holds, kept with every insert and delete: the RSM count of an unfiltered query
+-- without walking a million index entries.
+CREATE TABLE archive_counts (
+    domain TEXT NOT NULL,
+    username TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    PRIMARY KEY (domain, username)
+) WITHOUT ROWID;

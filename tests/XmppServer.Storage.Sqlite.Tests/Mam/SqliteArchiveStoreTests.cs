@@ -269,6 +269,50 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
         Assert.Single((await _store.QueryAsync(tybalt, new ArchiveQuery(), default))!.Messages);
     }
 
+    [Fact]
+    public async Task Query_SetLargerThanTheCountCap_WholeArchiveCountFromTheCounter()
+    {
+        await FillAsync(8);
+        var store = new SqliteArchiveStore(_db.Database) { CountCap = 3 };
+
+        var last = await store.QueryAsync(Juliet, new ArchiveQuery { Max = 2, PageBefore = string.Empty }, default);
+        var middle = await store.QueryAsync(Juliet, new ArchiveQuery { Max = 2, PageAfter = "m2" }, default);
+        var first = await store.QueryAsync(Juliet, new ArchiveQuery { Max = 2 }, default);
+
+        Assert.Equal((8, 6), (last!.Count, last.FirstIndex));
+        Assert.Equal((8, (int?)null), (middle!.Count, middle.FirstIndex));
+        Assert.Equal((8, 0), (first!.Count, first.FirstIndex));
+    }
+
+    [Fact]
+    public async Task Query_FilteredSetLargerThanTheCountCap_CountLeftOut()
+    {
+        await FillAsync(8);
+        var store = new SqliteArchiveStore(_db.Database) { CountCap = 3 };
+
+        var page = await store.QueryAsync(Juliet, new ArchiveQuery { Max = 2, Start = Base.AddSeconds(1) }, default);
+
+        Assert.Equal(["m1", "m2"], Ids(page!));
+        Assert.Null(page!.Count);
+        Assert.Equal(0, page.FirstIndex);
+    }
+
+    [Fact]
+    public async Task Counter_FollowsRetentionAndDeletion()
+    {
+        await FillAsync(6);
+        var store = new SqliteArchiveStore(_db.Database) { CountCap = 2 };
+
+        await store.DeleteOlderThanAsync(Base.AddSeconds(2), default);
+        var afterRetention = await store.QueryAsync(Juliet, new ArchiveQuery { Max = 1 }, default);
+        await store.DeleteUserAsync(Juliet, default);
+        await FillAsync(3);
+        var afterDeletion = await store.QueryAsync(Juliet, new ArchiveQuery { Max = 1 }, default);
+
+        Assert.Equal(4, afterRetention!.Count);
+        Assert.Equal(3, afterDeletion!.Count);
+    }
+
     [Theory]
     [InlineData(SqliteArchiveStore.ForwardSql, "archive_messages_user")]
     [InlineData(SqliteArchiveStore.BackwardSql, "archive_messages_user")]
@@ -282,7 +326,7 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
 
         var plan = string.Join(" | ", (await connection.QueryAsync<(long Id, long Parent, long NotUsed, string Detail)>(
             "EXPLAIN QUERY PLAN " + sql,
-            new { domain = "d", username = "u", lo = 0L, hi = 1L, withBare = "w", withResource = (string?)null, limit = 1, first = 0L }))
+            new { domain = "d", username = "u", lo = 0L, hi = 1L, withBare = "w", withResource = (string?)null, limit = 1, cap = 10 }))
             .Select(row => row.Detail));
 
         Assert.Contains("SEARCH archive_messages USING", plan);
