@@ -110,8 +110,11 @@ public sealed partial class MamModule : IXmppModule
         }
 
         // XEP-0313 §3.5: the sender's archive id is not added to the message: the contact has no access to the
-        // sender's archive.
-        await TryArchiveAsync(user, to, message.Clone(), cancellationToken);
+        // sender's archive. The archived copy also loses any stanza-id by the recipient: the recipient's server adds
+        // (and XEP-0359 §3 rule 2 makes it strip) those only on arrival, so one present now was made up by the sender.
+        var copy = message.Clone();
+        StanzaIds.RemoveForged(copy, to.Bare);
+        await TryArchiveAsync(user, to, copy, cancellationToken);
         return false;
     }
 

@@ -82,7 +82,7 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
         + "always_jids = excluded.always_jids, never_jids = excluded.never_jids;";
 
     /// <summary>The most index entries one count walks by default (about a millisecond's work).</summary>
-    internal const int CountLimit = 20_000;
+    internal const int CountLimit = 10_000;
 
     // SQLite allows 32766 host parameters per statement; id lists are read in batches well below that.
     private const int IdBatchSize = 500;
@@ -218,23 +218,28 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
                 return counted < CountCap ? counted : null;
             }
 
-            count = await CountAsync(lo, hi);
-            if (count is null && withBare is null && lo == long.MinValue && hi == long.MaxValue)
+            if (withBare is null && lo == long.MinValue && hi == long.MaxValue)
             {
                 // The whole archive: the counter has it.
                 count = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
-                    TotalSql, new { domain, username }, cancellationToken: cancellationToken));
+                    TotalSql, new { domain, username }, cancellationToken: cancellationToken)) ?? 0;
+            }
+            else
+            {
+                count = await CountAsync(lo, hi);
             }
 
-            // The index is what precedes the page, or the count less what follows its start: whichever is the
-            // shorter walk (the end of the archive, where clients page, is cheap either way).
+            // The index is what precedes the page, or the count less what follows its start. The side the client
+            // is paging towards is walked first: a last page or a catch-up near the end costs a few entries.
             if (rows.Count > 0)
             {
-                firstIndex = await CountAsync(lo, rows[0].Seq - 1);
-                if (firstIndex is null && count is { } total && await CountAsync(rows[0].Seq, hi) is { } fromFirst)
-                {
-                    firstIndex = total - fromFirst;
-                }
+                var first = rows[0].Seq;
+                async ValueTask<int?> FromTheEndAsync()
+                    => count is { } total && await CountAsync(first, hi) is { } fromFirst ? total - fromFirst : null;
+
+                firstIndex = query.IsBackward
+                    ? await FromTheEndAsync() ?? await CountAsync(lo, first - 1)
+                    : await CountAsync(lo, first - 1) ?? await FromTheEndAsync();
             }
         }
 

@@ -117,6 +117,20 @@ public sealed class MamModuleTests
         Assert.Null(message.Element("stanza-id", Sid));
     }
 
+    [Fact]
+    public async Task Outbound_StanzaIdByRecipient_LeftForTheRecipientsServerButNotArchived()
+    {
+        var host = CreateHost();
+        var juliet = host.Sessions.Add("juliet@capulet.lit/balcony");
+        var message = Chat("juliet@capulet.lit/balcony", "romeo@montague.lit/orchard", "hello");
+        message.Add(StanzaId("made-up", "romeo@montague.lit"));
+
+        await host.RunHooksAsync(StanzaDirection.Outbound, message, juliet);
+
+        Assert.NotNull(message.Element("stanza-id", Sid));
+        Assert.Null(Assert.Single(_store.Archive(Juliet)).Stanza.Element("stanza-id", Sid));
+    }
+
     public static TheoryData<string, string?> NotArchived => new()
     {
         { "chat state only", "chat" },
