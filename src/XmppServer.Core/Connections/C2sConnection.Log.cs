@@ -49,6 +49,9 @@ internal sealed partial class C2sConnection
         [LoggerMessage(213, LogLevel.Trace, "Connection {ConnectionId} received {Stanza}", EventName = "StanzaReceived")]
         public static partial void StanzaReceived(ILogger logger, string connectionId, string stanza);
 
+        [LoggerMessage(215, LogLevel.Error, "Connection {ConnectionId}: handling a <{Name}/> failed", EventName = "StanzaFailed")]
+        public static partial void StanzaFailed(ILogger logger, Exception exception, string connectionId, string name);
+
         [LoggerMessage(214, LogLevel.Trace, "Connection {ConnectionId} sent {Stanza}", EventName = "StanzaSent")]
         public static partial void StanzaSent(ILogger logger, string connectionId, string stanza);
     }

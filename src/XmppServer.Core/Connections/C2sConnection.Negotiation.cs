@@ -21,6 +21,7 @@ internal sealed partial class C2sConnection
     private ISaslMechanism? _mechanism;
     private IReadOnlyList<string> _offeredMechanisms = [];
     private int _saslAttempts;
+    private string _mechanismName = string.Empty;
     private byte[]? _endpointBinding;
     private byte[]? _uniqueBinding;
     private bool _isTls13;
@@ -28,6 +29,12 @@ internal sealed partial class C2sConnection
     /// <summary>RFC 6120 §4.7-4.8: checks the initial stream header and answers with ours and the features.</summary>
     private async ValueTask OnStreamStartAsync(XmppElement header, CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _closeStarted) != 0)
+        {
+            // Our closing tag is out; a header after it opens nothing (RFC 6120 §4.4).
+            return;
+        }
+
         var requestedDomain = header.To is { } to ? JidPrep.PrepareDomain(to) : null;
         var domain = requestedDomain ?? _domain ?? _services.Domains.Default;
 
@@ -156,7 +163,7 @@ internal sealed partial class C2sConnection
         if (element.Namespace == Namespaces.Sasl && _user is null)
         {
             await OnSaslElementAsync(element, cancellationToken);
-            return _user is null ? LoopAction.Continue : LoopAction.Continue;
+            return LoopAction.Continue;
         }
 
         if (_user is not null && element.Is("iq", StanzaNamespace))
@@ -188,43 +195,54 @@ internal sealed partial class C2sConnection
     private async ValueTask<bool> StartTlsAsync(CancellationToken cancellationToken)
     {
         var certificate = _services.Certificates.Context;
-        var stream = new DuplexPipeStream(_input, _output);
-        var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_services.Options.TlsHandshakeTimeout);
+
+        // The handshake writes to the transport and the pipes are swapped: nothing else may write meanwhile.
+        await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            await ssl.AuthenticateAsServerAsync(
-                new SslServerAuthenticationOptions
-                {
-                    ServerCertificateContext = certificate,
-                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                    ClientCertificateRequired = false,
-                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                },
-                timeout.Token);
+            var ssl = new SslStream(new DuplexPipeStream(_input, _output), leaveInnerStreamOpen: false);
+            try
+            {
+                await ssl.AuthenticateAsServerAsync(
+                    new SslServerAuthenticationOptions
+                    {
+                        ServerCertificateContext = certificate,
+                        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                        ClientCertificateRequired = false,
+                        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                    },
+                    timeout.Token);
+            }
+            catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
+            {
+                Log.TlsFailed(_services.Logger, Id, ex.Message);
+                await ssl.DisposeAsync();
+                return false;
+            }
+
+            _ssl = ssl;
+            _endpointBinding = ComputeEndpointBinding(certificate.TargetCertificate);
+            _uniqueBinding = ChannelBindingData.ReadTlsUnique(ssl);
+            _isTls13 = ssl.SslProtocol == SslProtocols.Tls13;
+
+            // Zero-byte reads: an idle connection holds no read buffer until data arrives.
+            _input = PipeReader.Create(ssl, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
+            _output = PipeWriter.Create(ssl, new StreamPipeWriterOptions(minimumBufferSize: 4096, leaveOpen: true));
+
+            // RFC 6120 §5.4.3.3: after TLS the stream restarts from a fresh header, and nothing learned before TLS
+            // (the domain asked for included) is kept.
+            _parser.Reset();
+            _headerSent = false;
+            _domain = null;
+            Log.TlsEstablished(_services.Logger, Id, ssl.SslProtocol.ToString(), ssl.NegotiatedCipherSuite.ToString());
+            return true;
         }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
+        finally
         {
-            Log.TlsFailed(_services.Logger, Id, ex.Message);
-            await ssl.DisposeAsync();
-            return false;
+            _writeLock.Release();
         }
-
-        _ssl = ssl;
-        _endpointBinding = ComputeEndpointBinding(certificate.TargetCertificate);
-        _uniqueBinding = ChannelBindingData.ReadTlsUnique(ssl);
-        _isTls13 = ssl.SslProtocol == SslProtocols.Tls13;
-
-        // Zero-byte reads: an idle connection holds no read buffer until data arrives.
-        _input = PipeReader.Create(ssl, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
-        _output = PipeWriter.Create(ssl, new StreamPipeWriterOptions(minimumBufferSize: 4096, leaveOpen: true));
-
-        // RFC 6120 §5.4.3.3: after TLS the stream restarts from a fresh header.
-        _parser.Reset();
-        _headerSent = false;
-        Log.TlsEstablished(_services.Logger, Id, ssl.SslProtocol.ToString(), ssl.NegotiatedCipherSuite.ToString());
-        return true;
     }
 
     /// <summary>
@@ -282,6 +300,7 @@ internal sealed partial class C2sConnection
                 }
 
                 var name = element.GetAttribute("mechanism") ?? string.Empty;
+                _mechanismName = name;
                 _mechanism = SaslMechanisms.Create(name, CreateSaslContext(), _services.Authentication);
                 if (_mechanism is null)
                 {
@@ -348,7 +367,6 @@ internal sealed partial class C2sConnection
                     return;
                 }
 
-                _services.Throttle.RecordSuccess(RemoteAddress);
                 var successElement = new XmppElement("success", Namespaces.Sasl);
                 if (success.AdditionalData is { Length: > 0 } additional)
                 {
@@ -362,7 +380,7 @@ internal sealed partial class C2sConnection
                 _parser.Reset();
                 _parser.MaxStanzaBytes = _services.ParserOptions.MaxStanzaBytes;
                 _headerSent = false;
-                Log.Authenticated(_services.Logger, Id, user.ToString(), _offeredMechanisms.Count > 0 ? element.GetAttribute("mechanism") ?? "-" : "-");
+                Log.Authenticated(_services.Logger, Id, user.ToString(), _mechanismName);
                 return;
 
             case SaslStep.Failure failure:
@@ -441,11 +459,17 @@ internal sealed partial class C2sConnection
         _writeLoop = WriteLoopAsync(session);
 
         // RFC 6120 §7.7.2.2: the resource is in use; this server lets the newer session win (as Prosody does by default)
-        // and ends the older stream with <conflict/>.
+        // and ends the older stream with <conflict/>. The old session's end is announced before the new one's start,
+        // so its unavailable presence cannot follow the new session's presence under the same full JID. The old
+        // stream's close is not awaited: a peer that reads nothing must not stall this login.
         if (_services.Sessions.Bind(session) is { } replaced)
         {
             Log.ResourceConflict(_services.Logger, replaced.Id, full.ToString());
-            await replaced.CloseAsync(StreamErrorCondition.Conflict, "Replaced by a new connection");
+            _ = replaced.CloseAsync(StreamErrorCondition.Conflict, "Replaced by a new connection").AsTask();
+            if (replaced.TryBeginClosedPublication())
+            {
+                await _services.Registry.PublishAsync(new SessionClosed(replaced, replaced.IsAvailable), cancellationToken);
+            }
         }
 
         Log.SessionBound(_services.Logger, Id, full.ToString());

@@ -35,8 +35,11 @@ internal sealed partial class C2sConnection : IDisposable
     private ClientSession? _session;
     private Task? _writeLoop;
     private int _closeStarted;
+    private long _closeStartedAt;
+    private int _aborted;
     private bool _closeSent;
     private bool _headerSent;
+    private string _streamId = string.Empty;
     private long _lastActivity;
     private long _pingSentAt;
 
@@ -104,8 +107,9 @@ internal sealed partial class C2sConnection : IDisposable
     }
 
     /// <summary>
-    /// Ends the stream (RFC 6120 §4.4): an optional stream error, then the closing tag. The read loop keeps reading
-    /// until the peer closes its side or the close timeout passes.
+    /// Ends the stream (RFC 6120 §4.4): an optional stream error, then the closing tag. The session leaves the session
+    /// manager first, so that nothing more is routed to it. Writing is bounded: a peer that reads nothing cannot hold
+    /// the close up; the heartbeat aborts a close that takes longer than <see cref="CloseTimeout"/>.
     /// </summary>
     public async ValueTask CloseAsync(StreamErrorCondition? error, string? text)
     {
@@ -114,10 +118,18 @@ internal sealed partial class C2sConnection : IDisposable
             return;
         }
 
-        _session?.MarkClosing();
+        Volatile.Write(ref _closeStartedAt, Environment.TickCount64);
+        if (_session is { } session)
+        {
+            _services.Sessions.Remove(session);
+            session.MarkClosing();
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+        timeout.CancelAfter(CloseTimeout);
         try
         {
-            await _writeLock.WaitAsync(_lifetime.Token);
+            await _writeLock.WaitAsync(timeout.Token);
             try
             {
                 if (!_headerSent)
@@ -133,27 +145,33 @@ internal sealed partial class C2sConnection : IDisposable
 
                 XmppWriter.WriteStreamEnd(_output);
                 _closeSent = true;
-                await _output.FlushAsync(_lifetime.Token);
+                await _output.FlushAsync(timeout.Token);
             }
             finally
             {
                 _writeLock.Release();
             }
         }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException or ConnectionResetException)
         {
-            // Already gone.
+            // Gone, or not reading: the heartbeat aborts the connection once the close timeout has passed.
         }
-
-        // RFC 6120 §4.4: wait a little for the peer's closing tag, then drop the TCP connection regardless.
-        _ = AbortAfterAsync(TimeSpan.FromSeconds(5));
     }
+
+    /// <summary>How long a close may take (our closing tag written, the peer's awaited) before the connection is dropped.</summary>
+    internal static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Called by the heartbeat once a second.</summary>
     public void OnHeartbeat(long now)
     {
         if (Volatile.Read(ref _closeStarted) != 0)
         {
+            // RFC 6120 §4.4: the peer had its chance to answer our closing tag; drop the TCP connection.
+            if (now - Volatile.Read(ref _closeStartedAt) > (long)CloseTimeout.TotalMilliseconds)
+            {
+                Abort();
+            }
+
             return;
         }
 
@@ -173,7 +191,8 @@ internal sealed partial class C2sConnection : IDisposable
         var pingSentAt = Volatile.Read(ref _pingSentAt);
         if (pingSentAt != 0)
         {
-            if (LastActivity > pingSentAt)
+            // The clock ticks coarsely (milliseconds at best): an answer within the same tick as the ping still counts.
+            if (LastActivity >= pingSentAt)
             {
                 Volatile.Write(ref _pingSentAt, 0);
             }
@@ -201,6 +220,7 @@ internal sealed partial class C2sConnection : IDisposable
             var result = await _input.ReadAsync(cancellationToken);
             if (result.IsCanceled)
             {
+                _input.AdvanceTo(result.Buffer.Start);
                 return;
             }
 
@@ -263,7 +283,8 @@ internal sealed partial class C2sConnection : IDisposable
 
             default:
                 var element = streamEvent.Element!;
-                if (_services.TraceStanzas)
+                // Never SASL data: it carries passwords (PLAIN) and proofs (SCRAM).
+                if (_services.TraceStanzas && element.Namespace != Namespaces.Sasl)
                 {
                     Log.StanzaReceived(_services.Logger, Id, element.ToString());
                 }
@@ -298,7 +319,21 @@ internal sealed partial class C2sConnection : IDisposable
                 return LoopAction.Continue;
             }
 
-            await _services.Router.ProcessFromClientAsync(session, element, kind, cancellationToken);
+            try
+            {
+                await _services.Router.ProcessFromClientAsync(session, element, kind, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // A failing module or store costs this stanza, not the stream: the sender of a request hears that
+                // it failed (never why), and the connection goes on.
+                Log.StanzaFailed(_services.Logger, ex, Id, element.Name);
+                if (kind == StanzaKind.Iq && element.Type is "get" or "set")
+                {
+                    session.Send(XmppErrors.ErrorReply(element, StanzaErrorCondition.InternalServerError));
+                }
+            }
+
             return LoopAction.Continue;
         }
 
@@ -392,44 +427,44 @@ internal sealed partial class C2sConnection : IDisposable
         _headerSent = true;
     }
 
-    private string _streamId = string.Empty;
-
     private static string NewStreamId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
 
-    private async Task AbortAfterAsync(TimeSpan delay)
+    /// <summary>Drops the connection without further ceremony: unblocks a stuck flush and the read loop.</summary>
+    private void Abort()
     {
-        try
+        if (Interlocked.Exchange(ref _aborted, 1) != 0)
         {
-            await Task.Delay(delay, _lifetime.Token);
-            _input.CancelPendingRead();
+            return;
         }
-        catch (OperationCanceledException)
-        {
-        }
+
+        _output.CancelPendingFlush();
+        _input.CancelPendingRead();
+        _context.Abort();
     }
 
     private async Task TearDownAsync()
     {
         _services.Connections.Remove(this);
-        var session = _session;
-        if (session is not null)
+        if (_session is { } session)
         {
+            _services.Sessions.Remove(session);
             session.MarkClosing();
-            var wasBound = _services.Sessions.Remove(session);
-            if (wasBound)
-            {
-                Log.SessionEnded(_services.Logger, Id, session.Jid.ToString());
-            }
-
+            Log.SessionEnded(_services.Logger, Id, session.Jid.ToString());
             if (_writeLoop is not null)
             {
-                await _writeLoop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await _writeLoop.WaitAsync(CloseTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (!_writeLoop.IsCompleted)
+                {
+                    // Stuck flushing to a peer that reads nothing.
+                    Abort();
+                    await _writeLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
             }
 
             // Stanzas still queued never reached the client: messages go back to routing, which finds another resource
-            // or offline storage now that this one is unbound (RFC 6121 §8.5.3.2.1). Nothing accepted is dropped here.
+            // or offline storage now that this one is unbound (RFC 6121 §8.5.3.2.1).
             await RequeueUndeliveredAsync(session);
-            if (wasBound)
+            if (session.TryBeginClosedPublication())
             {
                 try
                 {
@@ -442,7 +477,7 @@ internal sealed partial class C2sConnection : IDisposable
             }
         }
 
-        if (_closeSent)
+        if (_closeSent && Volatile.Read(ref _aborted) == 0)
         {
             await ShutDownGracefullyAsync();
         }
@@ -461,7 +496,7 @@ internal sealed partial class C2sConnection : IDisposable
         {
         }
 
-        _context.Abort();
+        // Returning hands the socket back to Kestrel, which closes it after what is still buffered (no reset).
         Log.ConnectionClosed(_services.Logger, Id);
     }
 
@@ -501,18 +536,55 @@ internal sealed partial class C2sConnection : IDisposable
     {
         while (session.Outbound.TryRead(out var stanza))
         {
-            if (stanza.Name == "message" && stanza.Type is null or "chat" or "normal")
+            try
             {
-                try
+                switch (stanza.Name)
                 {
-                    await _services.Router.RouteAsync(stanza, CancellationToken.None);
-                }
-                catch (Exception ex)
-                {
-                    Log.ConnectionFailed(_services.Logger, ex, Id);
+                    // RFC 6121 §5.2.2: an unknown message type counts as normal; headline, groupchat and error are
+                    // not worth keeping (§8.5.3.2.1).
+                    case "message" when stanza.Type is not ("headline" or "groupchat" or "error"):
+                        if (WasFannedOut(session, stanza))
+                        {
+                            continue;
+                        }
+
+                        await _services.Router.RouteAsync(stanza, CancellationToken.None);
+                        break;
+
+                    // RFC 6121 §8.5.3.2.3: a request that cannot reach its resource is answered with service-unavailable.
+                    case "iq" when stanza.Type is "get" or "set":
+                        await _services.Router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable, null, CancellationToken.None);
+                        break;
                 }
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.ConnectionFailed(_services.Logger, ex, Id);
+            }
         }
+    }
+
+    /// <summary>
+    /// A message sent to the bare JID went to every resource sharing the top priority (RFC 6121 §8.5.2.1.1); when
+    /// another resource of this one's priority is still available it got the message too, and routing it again would
+    /// duplicate it there.
+    /// </summary>
+    private bool WasFannedOut(ClientSession session, XmppElement message)
+    {
+        if (message.To is not { } to || !Jid.TryParse(to, out var address) || address.IsFull)
+        {
+            return false;
+        }
+
+        foreach (var other in _services.Sessions.GetClientSessions(session.Jid.Bare))
+        {
+            if (!ReferenceEquals(other, session) && other.IsAvailable && other.Priority == session.Priority && session.Priority >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public void Dispose()

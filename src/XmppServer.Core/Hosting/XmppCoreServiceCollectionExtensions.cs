@@ -18,8 +18,18 @@ public static class XmppCoreServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<XmppServerOptions>().Bind(configuration.GetSection(XmppServerOptions.SectionName));
-        services.AddOptions<Connections.ListenOptions>().Bind(configuration.GetSection(Connections.ListenOptions.SectionName));
-        services.AddOptions<ConnectionOptions>().Bind(configuration.GetSection(ConnectionOptions.SectionName));
+        services.AddOptions<Connections.ListenOptions>().Bind(configuration.GetSection(Connections.ListenOptions.SectionName))
+            .Validate(
+                o => IsPort(o.C2sPort) && IsPort(o.C2sTlsPort) && IsPort(o.S2sPort) && IsPort(o.HttpPort)
+                    && (string.IsNullOrEmpty(o.Address) || o.Address == "*" || System.Net.IPAddress.TryParse(o.Address, out _)),
+                "Xmpp:Listen: ports are 0 (off) to 65535 and Address is an IP address or empty.")
+            .ValidateOnStart();
+        services.AddOptions<ConnectionOptions>().Bind(configuration.GetSection(ConnectionOptions.SectionName))
+            .Validate(
+                o => o.MaxOutboundQueue >= 1 && o.NegotiationTimeout > TimeSpan.Zero && o.IdleTimeout > TimeSpan.Zero
+                    && o.PingTimeout > TimeSpan.Zero && o.TlsHandshakeTimeout > TimeSpan.Zero && o.ShutdownTimeout >= TimeSpan.Zero,
+                "Xmpp:Connections: timeouts must be positive and MaxOutboundQueue at least 1.")
+            .ValidateOnStart();
         services.AddOptions<TlsOptions>().Bind(configuration.GetSection(TlsOptions.SectionName));
         services.AddOptions<AuthenticationOptions>().Bind(configuration.GetSection(AuthenticationOptions.SectionName))
             .Validate(o => o.ScramIterations >= 4096, "Xmpp:Authentication:ScramIterations must be at least 4096 (RFC 7677 §4).")
@@ -31,7 +41,7 @@ public static class XmppCoreServiceCollectionExtensions
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<HostedDomains>();
-        services.AddSingleton(static sp => new ModuleRegistry(() => sp.GetServices<IXmppModule>()));
+        services.AddSingleton(static sp => new ModuleRegistry(() => sp.GetServices<IXmppModule>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ModuleRegistry>>()));
         services.AddSingleton<IEventBus>(static sp => sp.GetRequiredService<ModuleRegistry>());
         services.AddSingleton<SessionManager>();
         services.AddSingleton<ISessionManager>(static sp => sp.GetRequiredService<SessionManager>());
@@ -45,4 +55,6 @@ public static class XmppCoreServiceCollectionExtensions
         services.AddHostedService<ConnectionHeartbeat>();
         return services;
     }
+
+    private static bool IsPort(int port) => port is >= 0 and <= 65535;
 }

@@ -1,4 +1,6 @@
 using System.Collections.Frozen;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using XmppServer.Core.Events;
 using XmppServer.Core.Routing;
 using XmppServer.Protocol;
@@ -9,7 +11,7 @@ namespace XmppServer.Core.Modules;
 /// Holds everything the modules registered. Modules are configured once, in order, then the tables are frozen for
 /// lock-free lookups on the hot path. The core consults it; it never names a module.
 /// </summary>
-public sealed class ModuleRegistry : IEventBus
+public sealed partial class ModuleRegistry : IEventBus
 {
     private readonly Dictionary<(IqType, string, string), (IqTarget Target, IqHandler Handler, string Module)> _iq = [];
     private readonly Dictionary<StanzaHookKey, List<(int Priority, int Order, StanzaHandler Handler)>> _hooks = [];
@@ -28,6 +30,7 @@ public sealed class ModuleRegistry : IEventBus
     private int _hookOrder;
 
     private readonly Lock _configureLock = new();
+    private readonly ILogger _logger;
     private Func<IEnumerable<IXmppModule>>? _modules;
     private volatile bool _isFrozen;
 
@@ -35,6 +38,7 @@ public sealed class ModuleRegistry : IEventBus
     {
         ArgumentNullException.ThrowIfNull(modules);
         _modules = () => modules;
+        _logger = NullLogger.Instance;
         EnsureConfigured();
     }
 
@@ -42,10 +46,11 @@ public sealed class ModuleRegistry : IEventBus
     /// Configures the modules on first use rather than at construction. Modules depend on the router and the router
     /// on this registry; resolving the modules lazily, once every singleton exists, breaks that cycle.
     /// </summary>
-    public ModuleRegistry(Func<IEnumerable<IXmppModule>> modules)
+    public ModuleRegistry(Func<IEnumerable<IXmppModule>> modules, ILogger<ModuleRegistry>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(modules);
         _modules = modules;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
     public bool IsFrozen => _isFrozen;
@@ -143,7 +148,16 @@ public sealed class ModuleRegistry : IEventBus
 
         foreach (var handler in handlers)
         {
-            await ((Func<TEvent, CancellationToken, ValueTask>)handler)(@event, cancellationToken);
+            // One failing handler must not keep the others from hearing the event (the unavailable broadcast of a
+            // closed session, say).
+            try
+            {
+                await ((Func<TEvent, CancellationToken, ValueTask>)handler)(@event, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Log.EventHandlerFailed(_logger, ex, typeof(TEvent).Name);
+            }
         }
     }
 
@@ -232,5 +246,11 @@ public sealed class ModuleRegistry : IEventBus
                 throw new InvalidOperationException($"Stream element {{{ns}}}{name} is handled twice ({moduleName}).");
             }
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(400, LogLevel.Error, "A handler of {Event} failed", EventName = "EventHandlerFailed")]
+        public static partial void EventHandlerFailed(ILogger logger, Exception exception, string @event);
     }
 }

@@ -33,8 +33,12 @@ internal sealed partial class StanzaRouter(
         {
             if (!Jid.TryParse(toText, out to))
             {
-                // RFC 6120 §8.3.3.8: an invalid address is answered with jid-malformed.
-                Reply(session, XmppErrors.ErrorReply(WithoutTo(stanza), StanzaErrorCondition.JidMalformed));
+                // RFC 6120 §8.3.3.8: an invalid address is answered with jid-malformed (never an error, §8.3.1).
+                if (stanza.Type != "error")
+                {
+                    Reply(session, XmppErrors.ErrorReply(WithoutTo(stanza), StanzaErrorCondition.JidMalformed));
+                }
+
                 return;
             }
 
@@ -43,7 +47,11 @@ internal sealed partial class StanzaRouter(
 
         if (!IsValid(stanza, kind, out var problem))
         {
-            Reply(session, XmppErrors.ErrorReply(stanza, StanzaErrorCondition.BadRequest, text: problem));
+            if (stanza.Type != "error")
+            {
+                Reply(session, XmppErrors.ErrorReply(stanza, StanzaErrorCondition.BadRequest, text: problem));
+            }
+
             return;
         }
 
@@ -95,8 +103,8 @@ internal sealed partial class StanzaRouter(
     {
         ArgumentNullException.ThrowIfNull(stanza);
 
-        // RFC 6120 §8.3.1: an error stanza is never answered with another error.
-        if (stanza.Type == "error" || stanza.From is null)
+        // RFC 6120 §8.3.1: an error stanza is never answered with another error; §8.2.3: nor is an IQ result.
+        if (stanza.Type == "error" || (stanza.Name == "iq" && stanza.Type == "result") || stanza.From is null)
         {
             return ValueTask.CompletedTask;
         }
@@ -205,10 +213,10 @@ internal sealed partial class StanzaRouter(
     /// <summary>RFC 6121 §8.5.3: a full JID of a local account.</summary>
     private async ValueTask DeliverToFullAsync(StanzaContext context, CancellationToken cancellationToken)
     {
-        if (sessions.GetClientSession(context.To!) is { } session)
+        // §8.5.3.1: the resource is online: deliver whatever the stanza is. A session that refuses it is closing, and
+        // counts as gone.
+        if (sessions.GetClientSession(context.To!) is { } session && session.Send(context.Stanza))
         {
-            // §8.5.3.1: the resource is online: deliver whatever the stanza is.
-            session.Send(context.Stanza);
             if (context.Kind == StanzaKind.Message)
             {
                 await registry.PublishAsync(new MessageDelivered(context.Stanza, context.From, context.To!, [session]), cancellationToken);
@@ -220,14 +228,17 @@ internal sealed partial class StanzaRouter(
         switch (context.Kind)
         {
             // §8.5.3.2.1: normal and chat go to the bare JID; groupchat is refused; headline and error are dropped.
+            // RFC 6121 §5.2.2: an unknown type counts as normal.
             case StanzaKind.Message:
                 switch (context.Type)
                 {
-                    case null or "normal" or "chat":
-                        await DeliverMessageToBareAsync(context, cancellationToken);
-                        break;
                     case "groupchat":
                         await BounceAsync(context.Stanza, StanzaErrorCondition.ServiceUnavailable, null, cancellationToken);
+                        break;
+                    case "headline" or "error":
+                        break;
+                    default:
+                        await DeliverMessageToBareAsync(context, cancellationToken);
                         break;
                 }
 
@@ -321,15 +332,18 @@ internal sealed partial class StanzaRouter(
             var delivered = new List<IXmppSession>(1);
             foreach (var session in all)
             {
-                if (session.IsAvailable && session.Priority == best)
+                // A session that refuses the message is closing: it does not count as delivered.
+                if (session.IsAvailable && session.Priority == best && session.Send(context.Stanza))
                 {
-                    session.Send(context.Stanza);
                     delivered.Add(session);
                 }
             }
 
-            await registry.PublishAsync(new MessageDelivered(context.Stanza, context.From, bare, delivered), cancellationToken);
-            return;
+            if (delivered.Count > 0)
+            {
+                await registry.PublishAsync(new MessageDelivered(context.Stanza, context.From, bare, delivered), cancellationToken);
+                return;
+            }
         }
 
         // §8.5.2.2: no available resource: offline storage (a module) or service-unavailable.

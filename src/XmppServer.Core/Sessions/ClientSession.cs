@@ -13,6 +13,7 @@ internal sealed class ClientSession : IXmppSession
     private readonly Channel<XmppElement> _outbound;
     private readonly Func<StreamErrorCondition?, string?, ValueTask> _close;
     private volatile bool _closing;
+    private int _closedPublished;
 
     public ClientSession(string id, Jid jid, bool isSecure, int maxQueue, Func<StreamErrorCondition?, string?, ValueTask> close)
     {
@@ -68,6 +69,9 @@ internal sealed class ClientSession : IXmppSession
     }
 
     public ValueTask CloseAsync(StreamErrorCondition? error, string? text = null) => _close(error, text);
+
+    /// <summary>True exactly once: whoever gets it publishes SessionClosed for this session.</summary>
+    internal bool TryBeginClosedPublication() => Interlocked.Exchange(ref _closedPublished, 1) == 0;
 
     /// <summary>Stops accepting stanzas; the write loop drains what is queued and ends.</summary>
     internal void MarkClosing()

@@ -19,8 +19,8 @@ internal static class OfflineStoragePolicy
         ArgumentNullException.ThrowIfNull(message);
 
         // XEP-0160 §3: normal (or no type) and chat are stored; groupchat, headline and error are not. XEP-0334 §5:
-        // hints on an error are ignored, which this covers too.
-        if (message.Type is not (null or "normal" or "chat"))
+        // hints on an error are ignored, which this covers too. RFC 6121 §5.2.2: an unknown type counts as normal.
+        if (message.Type is "groupchat" or "headline" or "error")
         {
             return OfflineDecision.Refuse;
         }

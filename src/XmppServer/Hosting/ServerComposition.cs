@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using XmppServer.Core.Accounts;
 using XmppServer.Core.Hosting;
+using XmppServer.Modules.Carbons;
 using XmppServer.Modules.Disco;
 using XmppServer.Modules.Mam;
 using XmppServer.Modules.Offline;
@@ -36,6 +37,7 @@ internal static class ServerComposition
         services.AddXmppModule<PresenceModule>();
         services.AddXmppModule<MamModule>();
         services.AddXmppModule<OfflineModule>();
+        services.AddXmppModule<CarbonsModule>();
         services.AddXmppModule<PingModule>();
         services.AddXmppModule<VersionModule>();
         services.AddXmppModule<TimeModule>();

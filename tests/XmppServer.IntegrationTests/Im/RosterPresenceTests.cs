@@ -4,26 +4,13 @@ using XmppServer.Protocol;
 namespace XmppServer.IntegrationTests.Im;
 
 /// <summary>RFC 6121 roster, subscription and presence between two real clients.</summary>
-public sealed class RosterPresenceTests : IAsyncLifetime
+public sealed class RosterPresenceTests : AliceAndBobTests
 {
-    private TestServer _server = null!;
-    private Jid _alice = null!;
-    private Jid _bob = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await TestServer.StartAsync();
-        _alice = await _server.CreateUserAsync("alice");
-        _bob = await _server.CreateUserAsync("bob");
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task MutualSubscription_BothSeePresence_AndRostersSayBoth()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a");
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await alice.SendAsync("<iq type='get' id='r0'><query xmlns='jabber:iq:roster'/></iq>");
         await alice.ExpectAsync(e => e.Id == "r0", "alice's roster");
         await bob.SendAsync("<iq type='get' id='r0'><query xmlns='jabber:iq:roster'/></iq>");
@@ -58,8 +45,8 @@ public sealed class RosterPresenceTests : IAsyncLifetime
     [Fact]
     public async Task RosterSet_PushesToEveryInterestedResource()
     {
-        await using var phone = await XmppTestClient.LoginAsync(_server, _alice, resource: "phone");
-        await using var laptop = await XmppTestClient.LoginAsync(_server, _alice, resource: "laptop");
+        await using var phone = await XmppTestClient.LoginAsync(Server, Alice, resource: "phone");
+        await using var laptop = await XmppTestClient.LoginAsync(Server, Alice, resource: "laptop");
         await laptop.SendAsync("<iq type='get' id='r0'><query xmlns='jabber:iq:roster'/></iq>");
         await laptop.ExpectAsync(e => e.Id == "r0", "the roster");
 

@@ -11,13 +11,15 @@ namespace XmppServer.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// The real server, in process, on loopback ports with a temporary data directory (real SQLite file, real
-/// certificate, real sockets and TLS). Each test class gets its own.
+/// certificate, real sockets and TLS). Each test class gets its own. A server can be stopped and another started on
+/// the same data directory, to test what survives a restart.
 /// </summary>
 public sealed class TestServer : IAsyncDisposable
 {
     public const string Domain = "localhost";
 
     private readonly WebApplication _app;
+    private bool _stopped;
 
     private TestServer(WebApplication app, string dataDirectory, int port, int tlsPort)
     {
@@ -37,33 +39,50 @@ public sealed class TestServer : IAsyncDisposable
 
     public string CertificatePath => Path.Combine(DataDirectory, CertificateProvider.GeneratedCertificateFile);
 
-    public static async Task<TestServer> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration overrides, for example <c>["Xmpp:Offline:MaxMessagesPerUser"] = "2"</c>.</param>
+    /// <param name="dataDirectory">An existing data directory to reuse (that of a stopped server); a new one when null.</param>
+    public static async Task<TestServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null)
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "xmpp-it-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dataDirectory);
-        var port = FreePort();
-        var tlsPort = FreePort();
-        var values = new Dictionary<string, string?>
+        if (dataDirectory is null)
         {
-            ["Xmpp:Domains:0"] = Domain,
-            ["Xmpp:DataDirectory"] = dataDirectory,
-            ["Xmpp:Listen:Address"] = "127.0.0.1",
-            ["Xmpp:Listen:C2sPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Xmpp:Listen:C2sTlsPort"] = tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
-        if (settings is not null)
-        {
-            foreach (var (key, value) in settings)
-            {
-                values[key] = value;
-            }
+            dataDirectory = Path.Combine(Path.GetTempPath(), "xmpp-it-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(dataDirectory);
         }
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var app = Program.BuildServer(configuration);
-        await app.StartAsync();
-        return new TestServer(app, dataDirectory, port, tlsPort);
+        // A port picked here may be taken before the server binds it (parallel test classes); then pick again.
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort();
+            var tlsPort = FreePort();
+            var values = new Dictionary<string, string?>
+            {
+                ["Xmpp:Domains:0"] = Domain,
+                ["Xmpp:DataDirectory"] = dataDirectory,
+                ["Xmpp:Listen:Address"] = "127.0.0.1",
+                ["Xmpp:Listen:C2sPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Xmpp:Listen:C2sTlsPort"] = tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Logging:LogLevel:Default"] = "Warning",
+            };
+            if (settings is not null)
+            {
+                foreach (var (key, value) in settings)
+                {
+                    values[key] = value;
+                }
+            }
+
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+            var app = Program.BuildServer(configuration);
+            try
+            {
+                await app.StartAsync();
+                return new TestServer(app, dataDirectory, port, tlsPort);
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                await app.DisposeAsync();
+            }
+        }
     }
 
     public async Task<Jid> CreateUserAsync(string localpart, string password = "secret")
@@ -75,10 +94,23 @@ public sealed class TestServer : IAsyncDisposable
         return user;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the server as the host does on shutdown, and keeps the data directory.</summary>
+    public async Task StopAsync()
     {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+
+    /// <summary>Stops the server if it still runs, and deletes the data directory.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
@@ -88,10 +120,24 @@ public sealed class TestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A free port below Linux's ephemeral range (32768 and up), so that no outgoing connection of the tests can take
+    /// it between this check and the server's bind.
+    /// </summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+        }
     }
 }

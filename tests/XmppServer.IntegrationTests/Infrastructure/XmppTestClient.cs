@@ -21,6 +21,7 @@ public sealed class XmppTestClient : IAsyncDisposable
     private Stream _stream;
     private PipeReader _reader;
     private XmppStreamParser _parser = NewParser();
+    private bool _disposed;
 
     private XmppTestClient(TcpClient tcp, Stream stream, X509Certificate2 trusted)
     {
@@ -129,6 +130,35 @@ public sealed class XmppTestClient : IAsyncDisposable
         var id = "sync-" + Guid.NewGuid().ToString("N");
         await SendAsync($"<iq type='get' id='{id}'><sync xmlns='urn:test:sync'/></iq>");
         await ExpectAsync(e => e.Name == "iq" && e.Id == id, "the sync answer");
+    }
+
+    /// <summary>
+    /// A round trip like <see cref="SyncAsync"/> that returns every element that arrived before its answer: all the
+    /// server sent in response to what this client sent earlier, and nothing it will send later for those stanzas.
+    /// </summary>
+    public async Task<IReadOnlyList<XmppElement>> CollectUntilSyncAsync()
+    {
+        var id = "sync-" + Guid.NewGuid().ToString("N");
+        await SendAsync($"<iq type='get' id='{id}'><sync xmlns='urn:test:sync'/></iq>");
+        var received = new List<XmppElement>();
+        while (true)
+        {
+            var element = await NextElementAsync();
+            if (element.Name == "iq" && element.Id == id)
+            {
+                return received;
+            }
+
+            received.Add(element);
+        }
+    }
+
+    /// <summary>Drops the TCP connection with a reset, as a client that crashes or loses its network does.</summary>
+    public async Task AbortAsync()
+    {
+        _tcp.Client.LingerState = new LingerOption(enable: true, seconds: 0);
+        _tcp.Client.Close();
+        await DisposeAsync();
     }
 
     public async Task<XmppStreamEvent> NextEventAsync(TimeSpan? timeout = null)
@@ -254,12 +284,18 @@ public sealed class XmppTestClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         try
         {
             await _reader.CompleteAsync();
             await _stream.DisposeAsync();
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {
         }
 

@@ -4,26 +4,13 @@ using XmppServer.Protocol;
 namespace XmppServer.IntegrationTests.Routing;
 
 /// <summary>RFC 6120 §8, §10 and RFC 6121 §8.5 delivery rules, between real clients.</summary>
-public sealed class RoutingTests : IAsyncLifetime
+public sealed class RoutingTests : AliceAndBobTests
 {
-    private TestServer _server = null!;
-    private Jid _alice = null!;
-    private Jid _bob = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await TestServer.StartAsync();
-        _alice = await _server.CreateUserAsync("alice");
-        _bob = await _server.CreateUserAsync("bob");
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task MessageToFullJid_IsDelivered_WithFromStampedByTheServer()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a");
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
 
         await alice.SendAsync("<message to='bob@localhost/b' from='mallory@localhost/evil' type='chat' id='m1'><body>hi &amp; bye</body></message>");
 
@@ -36,8 +23,8 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task ManyMessages_FromOneSender_ArriveInOrder()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a");
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
 
         var batch = string.Concat(Enumerable.Range(0, 300).Select(i => $"<message to='bob@localhost/b' type='chat'><body>{i}</body></message>"));
         await alice.SendAsync(batch);
@@ -52,9 +39,9 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task MessageToBareJid_GoesToHighestNonNegativePriority()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a");
-        await using var low = await XmppTestClient.LoginAsync(_server, _bob, resource: "low");
-        await using var high = await XmppTestClient.LoginAsync(_server, _bob, resource: "high");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
+        await using var low = await XmppTestClient.LoginAsync(Server, Bob, resource: "low");
+        await using var high = await XmppTestClient.LoginAsync(Server, Bob, resource: "high");
         await low.SendAsync("<presence><priority>1</priority></presence>");
         await high.SendAsync("<presence><priority>5</priority></presence>");
         await low.SyncAsync();
@@ -72,9 +59,9 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task MessageToBareJid_SkipsNegativePriorityResources()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a");
-        await using var negative = await XmppTestClient.LoginAsync(_server, _bob, resource: "neg");
-        await using var normal = await XmppTestClient.LoginAsync(_server, _bob, resource: "zero");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
+        await using var negative = await XmppTestClient.LoginAsync(Server, Bob, resource: "neg");
+        await using var normal = await XmppTestClient.LoginAsync(Server, Bob, resource: "zero");
         await negative.SendAsync("<presence><priority>-1</priority></presence>");
         await normal.SendAsync("<presence/>");
         await negative.SyncAsync();
@@ -90,7 +77,7 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task MessageToUnknownUser_BouncesServiceUnavailable()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice);
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice);
         await alice.SendAsync("<message to='nobody@localhost' id='x1' type='chat'><body>anyone?</body></message>");
 
         var error = await alice.ExpectAsync(e => e.Name == "message", "the bounce");
@@ -101,7 +88,7 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task MessageToRemoteDomain_BouncesRemoteServerNotFound()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice);
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice);
         await alice.SendAsync("<message to='someone@far.example' id='r1'><body>hello</body></message>");
 
         AssertError(await alice.ExpectAsync(e => e.Name == "message", "the bounce"), "r1", "remote-server-not-found");
@@ -110,7 +97,7 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task ErrorMessageToUnknownUser_IsNeverAnswered()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice);
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice);
         await alice.SendAsync("<message to='nobody@localhost' type='error' id='e1'><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
         await alice.SyncAsync();
         await alice.SendAsync("<message to='nobody@localhost' id='e2'><body>now answer</body></message>");
@@ -123,7 +110,7 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task MalformedTo_GetsJidMalformed()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice);
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice);
         await alice.SendAsync("<message to='a@b@c' id='j1'><body>x</body></message>");
 
         AssertError(await alice.NextElementAsync(), "j1", "jid-malformed");
@@ -132,7 +119,7 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task IqWithUnknownPayload_GetsServiceUnavailable()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice);
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice);
         await alice.SendAsync("<iq type='get' id='u1' to='localhost'><query xmlns='urn:example:unknown'/></iq>");
 
         AssertError(await alice.NextElementAsync(), "u1", "service-unavailable");
@@ -141,7 +128,7 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task IqGetWithTwoPayloads_GetsBadRequest()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice);
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice);
         await alice.SendAsync("<iq type='get' id='b1'><a xmlns='urn:x'/><b xmlns='urn:x'/></iq>");
 
         AssertError(await alice.NextElementAsync(), "b1", "bad-request");
@@ -150,7 +137,7 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task IqToOfflineResource_GetsServiceUnavailable()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice);
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice);
         await alice.SendAsync("<iq type='get' id='o1' to='bob@localhost/gone'><ping xmlns='urn:xmpp:ping'/></iq>");
 
         AssertError(await alice.NextElementAsync(), "o1", "service-unavailable");
@@ -159,8 +146,8 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task IqBetweenResources_IsRoutedAndAnswered()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a");
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
 
         await alice.SendAsync("<iq type='get' id='v1' to='bob@localhost/b'><query xmlns='jabber:iq:version'/></iq>");
         var request = await bob.ExpectAsync(e => e.Name == "iq", "the request");

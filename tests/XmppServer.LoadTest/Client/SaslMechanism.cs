@@ -1,0 +1,8 @@
+namespace XmppServer.LoadTest.Client;
+
+internal enum SaslMechanism
+{
+    ScramSha1,
+    ScramSha256,
+    Plain,
+}
