@@ -7,30 +7,17 @@ using XmppServer.Protocol;
 namespace XmppServer.IntegrationTests.Mam;
 
 /// <summary>XEP-0313 archives with XEP-0359 stanza-ids and XEP-0059 paging, between real clients.</summary>
-public sealed class MamTests : IAsyncLifetime
+public sealed class MamTests : AliceAndBobTests
 {
     private const string Mam = "urn:xmpp:mam:2";
     private const string Sid = "urn:xmpp:sid:0";
     private const string Rsm = "http://jabber.org/protocol/rsm";
 
-    private TestServer _server = null!;
-    private Jid _alice = null!;
-    private Jid _bob = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await TestServer.StartAsync();
-        _alice = await _server.CreateUserAsync("alice");
-        _bob = await _server.CreateUserAsync("bob");
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task Chat_ArchivedForBoth_RecipientGetsStanzaIdOfItsArchive_ForgedOneRemoved()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a");
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await bob.SendInitialPresenceAsync();
 
         await alice.SendAsync(
@@ -58,15 +45,35 @@ public sealed class MamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReceivedCarbon_CarriesTheSameStanzaIdAsTheDeliveredMessage()
+    {
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
+        await using var phone = await XmppTestClient.LoginAsync(Server, Bob, resource: "phone");
+        await using var laptop = await XmppTestClient.LoginAsync(Server, Bob, resource: "laptop");
+        await laptop.SendAsync("<iq type='set' id='c1'><enable xmlns='urn:xmpp:carbons:2'/></iq>");
+        await laptop.ExpectAsync(e => e.Id == "c1", "carbons enabled");
+        await phone.SendInitialPresenceAsync(priority: 5);
+        await laptop.SendInitialPresenceAsync(priority: 1);
+
+        await alice.SendAsync("<message to='bob@localhost' type='chat' id='cc'><body>to the phone</body></message>");
+        var delivered = await phone.ExpectAsync(e => e.Id == "cc", "the message at the phone");
+        var carbon = await laptop.ExpectAsync(e => e.Element("received", "urn:xmpp:carbons:2") is not null, "the received carbon");
+
+        var copied = carbon.Element("received", "urn:xmpp:carbons:2")!.Element("forwarded", "urn:xmpp:forward:0")!.Element("message", Namespaces.Client)!;
+        Assert.Equal(delivered.Element("stanza-id", Sid)?.GetAttribute("id"), copied.Element("stanza-id", Sid)?.GetAttribute("id"));
+        Assert.NotNull(copied.Element("stanza-id", Sid));
+    }
+
+    [Fact]
     public async Task OfflineMessage_DeliveredLater_CarriesTheStanzaIdOfItsArchiveCopy()
     {
-        await using (var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a"))
+        await using (var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a"))
         {
             await alice.SendAsync("<message to='bob@localhost' type='chat' id='off1'><body>while you were away</body></message>");
             await alice.SyncAsync();
         }
 
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await bob.SendAsync("<presence/>");
         var delivered = await bob.ExpectAsync(e => e.Name == "message" && e.Id == "off1", "the offline message");
         var stanzaId = delivered.Element("stanza-id", Sid);
@@ -80,8 +87,8 @@ public sealed class MamTests : IAsyncLifetime
     [Fact]
     public async Task Paging_LastPageThenBackwards_FlippedAndComplete()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a");
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await bob.SendInitialPresenceAsync();
         for (var i = 0; i < 5; i++)
         {
@@ -112,7 +119,7 @@ public sealed class MamTests : IAsyncLifetime
     [Fact]
     public async Task Disco_AccountAdvertisesMam_ServerAdvertisesStanzaIds()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
 
         await alice.SendAsync("<iq type='get' id='d1' to='alice@localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
         var account = Features(await alice.ExpectAsync(e => e.Id == "d1", "account disco#info"));
@@ -128,8 +135,8 @@ public sealed class MamTests : IAsyncLifetime
     [Fact]
     public async Task Metadata_AndPrefsNever_StopArchiving()
     {
-        await using var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a");
-        await using var bob = await XmppTestClient.LoginAsync(_server, _bob, resource: "b");
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await bob.SendInitialPresenceAsync();
         await alice.SendAsync("<message to='bob@localhost/b' type='chat' id='k'><body>kept</body></message>");
         await bob.ExpectAsync(e => e.Id == "k", "the kept message");
@@ -152,19 +159,19 @@ public sealed class MamTests : IAsyncLifetime
     [Fact]
     public async Task UserDeleted_ArchiveGone()
     {
-        await using (var alice = await XmppTestClient.LoginAsync(_server, _alice, resource: "a"))
+        await using (var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a"))
         {
             await alice.SendAsync("<message to='bob@localhost' type='chat'><body>for the archive</body></message>");
             await alice.SyncAsync();
         }
 
-        var store = _server.Services.GetRequiredService<IArchiveStore>();
-        Assert.Single((await store.QueryAsync(_bob, new ArchiveQuery(), default))!.Messages);
+        var store = Server.Services.GetRequiredService<IArchiveStore>();
+        Assert.Single((await store.QueryAsync(Bob, new ArchiveQuery(), default))!.Messages);
 
-        await _server.Services.GetRequiredService<AccountManager>().DeleteAsync(_bob, default);
+        await Server.Services.GetRequiredService<AccountManager>().DeleteAsync(Bob, default);
 
-        Assert.Empty((await store.QueryAsync(_bob, new ArchiveQuery(), default))!.Messages);
-        Assert.Single((await store.QueryAsync(_alice, new ArchiveQuery(), default))!.Messages);
+        Assert.Empty((await store.QueryAsync(Bob, new ArchiveQuery(), default))!.Messages);
+        Assert.Single((await store.QueryAsync(Alice, new ArchiveQuery(), default))!.Messages);
     }
 
     /// <summary>Sends a query and collects the result messages up to its IQ result.</summary>
