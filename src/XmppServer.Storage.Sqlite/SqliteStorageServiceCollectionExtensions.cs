@@ -2,9 +2,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using XmppServer.Core.Accounts;
 using XmppServer.Core.Hosting;
+using XmppServer.Modules.Mam;
 using XmppServer.Modules.Offline;
 using XmppServer.Modules.Roster;
 using XmppServer.Storage.Sqlite.Accounts;
+using XmppServer.Storage.Sqlite.Mam;
 using XmppServer.Storage.Sqlite.Offline;
 using XmppServer.Storage.Sqlite.Roster;
 
@@ -32,6 +34,7 @@ public static class SqliteStorageServiceCollectionExtensions
         services.AddSingleton<IAccountStore, SqliteAccountStore>();
         services.AddSingleton<IRosterStore, SqliteRosterStore>();
         services.AddSingleton<IOfflineStore, SqliteOfflineStore>();
+        services.AddSingleton<IArchiveStore, SqliteArchiveStore>();
 
         return services;
     }
