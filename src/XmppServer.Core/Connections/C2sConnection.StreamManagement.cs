@@ -36,7 +36,8 @@ internal sealed partial class C2sConnection
                     return;
                 }
 
-                var resume = element.GetAttribute("resume") is "true" or "1";
+                // Resumption is offered only when the server keeps sessions for it at all.
+                var resume = element.GetAttribute("resume") is "true" or "1" && _services.StreamManagement.ResumeTimeout > TimeSpan.Zero;
                 var state = new StreamManagementState(Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)), resume);
                 session.StreamManagement = state;
                 var enabled = new XmppElement("enabled", Sm);
@@ -102,6 +103,9 @@ internal sealed partial class C2sConnection
             return;
         }
 
+        // From here this connection owns the session: whatever goes wrong below, its teardown releases it.
+        _session = session;
+
         // The old connection may not have noticed it is dead yet: it gives the session up before this one writes.
         if (previous is C2sConnection old)
         {
@@ -113,7 +117,6 @@ internal sealed partial class C2sConnection
             throw new XmppStreamException(StreamErrorCondition.UndefinedCondition, "The client acknowledged more stanzas than were sent");
         }
 
-        _session = session;
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
@@ -161,7 +164,8 @@ internal sealed partial class C2sConnection
             return;
         }
 
-        var lost = Volatile.Read(ref _closeStarted) == 0;
+        // Lost: the peer vanished, or went silent until the ping timed out (a phone off the network sends no FIN).
+        var lost = Volatile.Read(ref _closeStarted) == 0 || _closeCondition == StreamErrorCondition.ConnectionTimeout;
         if (lost && session.StreamManagement is { Resumable: true } && _services.StreamManagement.ResumeTimeout > TimeSpan.Zero
             && session.TryHibernate(this, (_, _) => _services.Terminator.EndIfHibernatingAsync(session)))
         {

@@ -36,6 +36,7 @@ internal sealed partial class C2sConnection : IDisposable
     private Task? _writeLoop;
     private int _closeStarted;
     private long _closeStartedAt;
+    private StreamErrorCondition? _closeCondition;
     private int _aborted;
     private bool _closeSent;
     private bool _headerSent;
@@ -119,7 +120,8 @@ internal sealed partial class C2sConnection : IDisposable
         }
 
         Volatile.Write(ref _closeStartedAt, Environment.TickCount64);
-        if (_session is { } session && session.IsOwnedBy(this))
+        _closeCondition = error;
+        if (_session is { } session && session.IsOwnedBy(this) && !KeepsForResumption(session, error))
         {
             _services.Sessions.Remove(session);
             session.MarkClosing();
@@ -157,6 +159,14 @@ internal sealed partial class C2sConnection : IDisposable
             // Gone, or not reading: the heartbeat aborts the connection once the close timeout has passed.
         }
     }
+
+    /// <summary>
+    /// XEP-0198 §5: a resumable session whose client only went silent stays bound, its queue open, so that the client
+    /// can resume it; the teardown then lets it hibernate.
+    /// </summary>
+    private bool KeepsForResumption(ClientSession session, StreamErrorCondition? error)
+        => error == StreamErrorCondition.ConnectionTimeout && session.StreamManagement is { Resumable: true }
+            && _services.StreamManagement.ResumeTimeout > TimeSpan.Zero;
 
     /// <summary>How long a close may take (our closing tag written, the peer's awaited) before the connection is dropped.</summary>
     internal static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
@@ -289,9 +299,10 @@ internal sealed partial class C2sConnection : IDisposable
                     Log.StanzaReceived(_services.Logger, Id, element.ToString());
                 }
 
-                if (Volatile.Read(ref _closeStarted) != 0)
+                if (Volatile.Read(ref _closeStarted) != 0 || _resumedAway)
                 {
-                    // After our closing tag nothing the peer sends is processed (RFC 6120 §4.4).
+                    // After our closing tag nothing the peer sends is processed (RFC 6120 §4.4); nor once another
+                    // connection resumed this one's session (XEP-0198 §5), which now counts what it handles.
                     return LoopAction.Continue;
                 }
 

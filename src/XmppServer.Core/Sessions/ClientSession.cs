@@ -105,7 +105,9 @@ internal sealed class ClientSession : IXmppSession
         lock (SyncRoot)
         {
             previous = _owner;
-            if (_state == SessionState.Ended)
+
+            // An ended session, or one already told to close (its queue is complete), cannot come back.
+            if (_state == SessionState.Ended || _closing)
             {
                 return false;
             }
