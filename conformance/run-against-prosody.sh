@@ -74,6 +74,17 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=$domain" \
     -addext "basicConstraints=critical,CA:TRUE" \
     -keyout "$tmp/cert.key" -out "$tmp/cert.pem" >/dev/null 2>&1
 
+# Stream management, carbons and the message archive, where this Prosody build has them (the sm-resume, carbons
+# and mam-paging scenarios check the server's capabilities and SKIP otherwise).
+extra_modules=""
+moddir=/usr/lib/prosody/modules  # the Debian package's module directory
+for m in smacks carbons mam; do
+    if [ -e "$moddir/mod_$m.lua" ] || [ -e "$moddir/mod_$m/mod_$m.lua" ]; then
+        extra_modules="$extra_modules\"$m\", "
+    fi
+done
+extra_modules="${extra_modules%, }"
+
 run_as_root=false
 [ "$(id -u)" -eq 0 ] && run_as_root=true
 cat >"$tmp/prosody.cfg.lua" <<EOF
@@ -87,7 +98,7 @@ c2s_ports = { $port }
 c2s_direct_tls_ports = { }
 s2s_ports = { }
 certificates = "$tmp/certs"
-modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "offline", "posix" }
+modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "offline", "posix", $extra_modules }
 modules_disabled = { "s2s" }
 c2s_require_encryption = true
 authentication = "internal_hashed"

@@ -63,6 +63,10 @@ scenarios=(
     "ping-server|XEP-0199|py clients/slixmpp/ping_server.py"
     "iq-unknown-namespace|RFC 6120 8.4 service-unavailable|py clients/slixmpp/unknown_iq.py"
     "iq-unavailable-resource|RFC 6121 8.5.3.2|py clients/slixmpp/iq_unavailable_resource.py"
+    "sm-resume|XEP-0198 5 resumption after a TCP reset|py clients/slixmpp/sm_resume.py"
+    "carbons|XEP-0280 received and sent carbons|py clients/slixmpp/carbons.py"
+    "mam-paging|XEP-0313, XEP-0059 paging, XEP-0359|py clients/slixmpp/mam_paging.py"
+    "nbxmpp-login-sm|nbxmpp (Gajim): STARTTLS, SCRAM, XEP-0198 enable|py clients/nbxmpp/login_sm.py"
     "profanity-chat|Profanity (libstrophe): STARTTLS login, 1:1 chat|sh clients/profanity/run.sh"
     "finch-chat|Finch (libpurple): STARTTLS login, 1:1 chat|sh clients/finch/run.sh"
 )

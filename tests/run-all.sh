@@ -35,7 +35,7 @@ finish() {
 # ---- 1. packages -------------------------------------------------------------------------------------------------
 # python3-slixmpp brings /usr/bin/python3; openssl makes and inspects certificates for the client scripts.
 section "packages"
-packages=(python3-slixmpp profanity finch tmux openssl ca-certificates)
+packages=(python3-slixmpp python3-nbxmpp profanity finch tmux openssl ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

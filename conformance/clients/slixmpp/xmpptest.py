@@ -12,7 +12,9 @@ even when we connect to an IP address (RFC 6120 §13.7.2, RFC 6125).
 import asyncio
 import logging
 import os
+import socket
 import ssl
+import struct
 import sys
 import time
 import uuid
@@ -21,11 +23,13 @@ import xml.etree.ElementTree as ET
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.xmlstream.handler import Callback
-from slixmpp.xmlstream.matcher import StanzaPath
+from slixmpp.xmlstream.matcher import MatchXPath, StanzaPath
 
 NS_ROSTER = "jabber:iq:roster"
 NS_DELAY = "urn:xmpp:delay"
 NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+NS_STREAMS = "http://etherx.jabber.org/streams"
+NS_DISCO_INFO = "http://jabber.org/protocol/disco#info"
 
 
 class ScenarioFailure(Exception):
@@ -100,6 +104,10 @@ class Client(slixmpp.ClientXMPP):
         self.register_handler(Callback("conformance messages", StanzaPath("message"), self._record))
         self.register_handler(Callback("conformance presences", StanzaPath("presence"), self._record))
         self.add_event_handler("roster_update", self._record_roster_push)
+        # The last <stream:features/> the server offered, for capability checks on stream features (XEP-0198).
+        self.stream_features = None
+        self.register_handler(Callback("conformance stream features", MatchXPath(f"{{{NS_STREAMS}}}features"),
+                                       self._record_features))
 
     async def get_dns_records(self, domain, port=None):
         # The suite connects to the configured host and port, never to DNS/SRV results for the domain.
@@ -108,6 +116,9 @@ class Client(slixmpp.ClientXMPP):
     def _record(self, stanza):
         self.received.append(stanza)
         self._arrived.set()
+
+    def _record_features(self, features):
+        self.stream_features = features.xml
 
     def _record_roster_push(self, iq):
         if iq["type"] == "set":
@@ -166,6 +177,24 @@ class Client(slixmpp.ClientXMPP):
         if presence:
             self.send_presence()
         return tls_version
+
+    def cut(self):
+        """Cuts the TCP connection from under the client: no </stream:stream>, no TLS close_notify, and a TCP
+        RST instead of a FIN (SO_LINGER 0), like a network failure the server has to notice on its own."""
+        check(self.transport is not None, f"{self.label}: not connected, nothing to cut")
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.transport.abort()
+
+    async def disco_features(self, jid):
+        """disco#info features of jid (XEP-0030 §3.1), as a set; an error reply is an empty set."""
+        try:
+            resp = await self.iq("get", jid, ET.Element(f"{{{NS_DISCO_INFO}}}query"))
+        except IqError:
+            return set()
+        query = resp.xml.find(f"{{{NS_DISCO_INFO}}}query")
+        return set() if query is None else {f.get("var") for f in query.findall(f"{{{NS_DISCO_INFO}}}feature")}
 
     async def close(self):
         if self.transport is None:
