@@ -32,6 +32,7 @@ internal static class ServerComposition
         services.AddOptionsWithValidateOnStart<DiscoOptions, DiscoOptionsValidator>().Bind(configuration.GetSection(DiscoOptions.SectionName));
         services.AddOptionsWithValidateOnStart<MamOptions, MamOptionsValidator>().Bind(configuration.GetSection(MamOptions.SectionName));
         services.AddOptions<VersionOptions>().Bind(configuration.GetSection(VersionOptions.SectionName));
+        services.AddSingleton<IDiscoAccountAccess, RosterDiscoAccess>();
         services.AddXmppModule<DiscoModule>();
         services.AddXmppModule<RosterModule>();
         services.AddXmppModule<PresenceModule>();
