@@ -4,15 +4,18 @@ using System.Text;
 namespace XmppServer.Protocol;
 
 /// <summary>
-/// Per-parser cache from UTF-8 bytes to strings for names, prefixes and namespace URIs, so that a stanza's
-/// vocabulary costs no allocation once seen. Bounded twice over, so hostile input can neither grow it nor slow it
-/// down: at most <see cref="MaxEntries"/> entries, and at most <see cref="MaxChainLength"/> per hash bucket (a
-/// name that would lengthen a chain further is simply not cached). The hash is FNV-1a from a per-process random
-/// basis; the parser computes it while scanning a name.
+/// Cache from UTF-8 bytes to strings for names, prefixes and namespace URIs, so that a stanza's vocabulary costs no
+/// allocation once seen. The well-known vocabulary sits in one table shared by every parser (filled once, then only
+/// read, so safe across threads); what else a stream uses goes into a small table of the parser's own, made on the
+/// first such name. An idle connection then holds no table at all: with tens of thousands of connections, a copy of
+/// the well-known names per parser would cost more than the rest of the parser. The parser's own table is bounded
+/// twice over, so hostile input can neither grow it nor slow it down: at most <see cref="MaxEntries"/> entries, and
+/// at most <see cref="MaxChainLength"/> per hash bucket (a name that would lengthen a chain further is simply not
+/// cached). The hash is FNV-1a from a per-process random basis; the parser computes it while scanning a name.
 /// </summary>
 internal sealed class NameTable
 {
-    /// <summary>Most entries one parser caches.</summary>
+    /// <summary>Most entries one parser caches beyond the shared vocabulary.</summary>
     public const int MaxEntries = 1024;
 
     /// <summary>Longer strings are not cached: names are short, and long URIs are rare.</summary>
@@ -26,39 +29,34 @@ internal sealed class NameTable
     /// <summary>The FNV-1a offset basis, randomised per process.</summary>
     public static readonly uint HashBasis = 2166136261 ^ (uint)Random.Shared.Next();
 
-    private const int InitialCapacity = 64;
+    /// <summary>Capacity of a parser's own table when it is made; it doubles as names arrive.</summary>
+    private const int InitialLocalCapacity = 16;
 
-    // Well-known vocabulary, shared by every parser; the table is filled with it up front.
-    private static readonly (byte[] Utf8, string Value)[] Seed = CreateSeed(
+    // Well-known vocabulary, shared by every parser.
+    private static readonly Table Shared = Table.Create(
     [
         "stream", "message", "presence", "iq", "body", "subject", "thread", "error", "text", "query", "item", "group",
         "show", "status", "priority", "c", "x", "bind", "resource", "jid", "session", "auth", "response", "success",
         "starttls", "proceed", "enable", "enabled", "r", "a", "ping", "active", "composing", "paused", "request",
         "received", "html", "p", "lang", "id", "type", "to", "from", "version", "xmlns", "xml", "name", "subscription",
+        "inactive", "delay", "stamp", "hash", "node", "ver", "feature", "identity", "category", "var", "value", "field",
+        "set", "max", "after", "before", "first", "last", "count", "result", "forwarded", "stanza-id", "origin-id", "by",
+        "h", "resume", "resumed", "previd", "markable", "displayed", "store", "no-store", "no-copy", "private", "sent",
+        "encrypted", "header", "key", "iv", "payload", "rid", "sid", "prekey", "gone", "finished", "fin", "complete",
         Namespaces.Xml, Namespaces.Streams, Namespaces.Client, Namespaces.Server, Namespaces.StreamErrors,
         Namespaces.Stanzas, Namespaces.Tls, Namespaces.Sasl, Namespaces.Bind, Namespaces.Session, Namespaces.Roster,
         Namespaces.DiscoInfo, Namespaces.DiscoItems, Namespaces.DataForms, Namespaces.Ping, Namespaces.Caps,
         Namespaces.Delay, "http://jabber.org/protocol/chatstates", "urn:xmpp:receipts", "urn:xmpp:sm:3",
         "http://jabber.org/protocol/xhtml-im", "http://www.w3.org/1999/xhtml", "vcard-temp:x:update",
+        "urn:xmpp:mam:2", "urn:xmpp:sid:0", "urn:xmpp:forward:0", "urn:xmpp:carbons:2", "urn:xmpp:hints",
+        "urn:xmpp:chat-markers:0", "urn:xmpp:csi:0", "jabber:x:data", "http://jabber.org/protocol/rsm",
+        "eu.siacs.conversations.axolotl", "urn:xmpp:ping", "jabber:iq:version", "urn:xmpp:time",
     ]);
 
-    private int[] _buckets;
-    private Entry[] _entries;
-    private int _count;
+    private Table? _local;
 
-    public NameTable()
-    {
-        var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(InitialCapacity, Seed.Length * 2));
-        _buckets = new int[capacity * 2];
-        _entries = new Entry[capacity];
-        foreach (var (utf8, value) in Seed)
-        {
-            AddEntry(new Entry { Hash = Hash(utf8), Utf8 = utf8, Value = value });
-        }
-    }
-
-    /// <summary>Entries currently cached; for tests.</summary>
-    public int Count => _count;
+    /// <summary>Entries this parser cached beyond the shared vocabulary; for tests.</summary>
+    public int Count => _local?.Count ?? 0;
 
     /// <summary>FNV-1a of <paramref name="utf8"/>, as the parser computes it inline.</summary>
     public static uint Hash(ReadOnlySpan<byte> utf8)
@@ -73,23 +71,7 @@ internal sealed class NameTable
     }
 
     public bool TryGetValue(ReadOnlySpan<byte> utf8, uint hash, out string value)
-    {
-        var index = _buckets[(int)(hash & (uint)(_buckets.Length - 1))] - 1;
-        while (index >= 0)
-        {
-            ref var entry = ref _entries[index];
-            if (entry.Hash == hash && utf8.SequenceEqual(entry.Utf8))
-            {
-                value = entry.Value;
-                return true;
-            }
-
-            index = entry.Next;
-        }
-
-        value = string.Empty;
-        return false;
-    }
+        => Shared.TryGetValue(utf8, hash, out value) || (_local is { } local && local.TryGetValue(utf8, hash, out value));
 
     /// <summary>The cached string for <paramref name="utf8"/> (whose <see cref="Hash"/> is <paramref name="hash"/>),
     /// created and cached, if there is room, on a miss. The caller has validated the bytes; they are ASCII when
@@ -106,56 +88,109 @@ internal sealed class NameTable
         return value;
     }
 
+    /// <summary>Caches a string the caller looked up and did not find.</summary>
     public void Add(ReadOnlySpan<byte> utf8, uint hash, string value)
     {
-        if (utf8.Length > MaxEntryBytes || _count >= MaxEntries || ChainLength(hash) >= MaxChainLength)
+        if (utf8.Length > MaxEntryBytes)
         {
             return;
         }
 
-        if (_count == _entries.Length)
+        var local = _local ??= new Table(InitialLocalCapacity);
+        if (local.Count < MaxEntries)
         {
-            Grow();
-        }
-
-        AddEntry(new Entry { Hash = hash, Utf8 = utf8.ToArray(), Value = value });
-    }
-
-    private int ChainLength(uint hash)
-    {
-        var length = 0;
-        for (var index = _buckets[(int)(hash & (uint)(_buckets.Length - 1))] - 1; index >= 0; index = _entries[index].Next)
-        {
-            length++;
-        }
-
-        return length;
-    }
-
-    private void AddEntry(Entry entry)
-    {
-        ref var bucket = ref _buckets[(int)(entry.Hash & (uint)(_buckets.Length - 1))];
-        entry.Next = bucket - 1;
-        _entries[_count] = entry;
-        _count++;
-        bucket = _count;
-    }
-
-    private void Grow()
-    {
-        var entries = _entries;
-        var count = _count;
-        _entries = new Entry[entries.Length * 2];
-        _buckets = new int[_entries.Length * 2];
-        _count = 0;
-        for (var i = 0; i < count; i++)
-        {
-            AddEntry(entries[i]);
+            local.TryAdd(utf8.ToArray(), hash, value);
         }
     }
 
-    private static (byte[] Utf8, string Value)[] CreateSeed(string[] values)
-        => [.. values.Distinct().Select(v => (Encoding.UTF8.GetBytes(v), v))];
+    /// <summary>A chained hash table of UTF-8 keys; grows by doubling, and refuses a key that would make a chain too long.</summary>
+    private sealed class Table(int capacity)
+    {
+        private int[] _buckets = new int[capacity * 2];
+        private Entry[] _entries = new Entry[capacity];
+
+        public int Count { get; private set; }
+
+        public static Table Create(string[] values)
+        {
+            var distinct = values.Distinct(StringComparer.Ordinal).ToArray();
+            var table = new Table((int)BitOperations.RoundUpToPowerOf2((uint)distinct.Length));
+            foreach (var value in distinct)
+            {
+                var utf8 = Encoding.UTF8.GetBytes(value);
+                table.TryAdd(utf8, Hash(utf8), value);
+            }
+
+            return table;
+        }
+
+        public bool TryGetValue(ReadOnlySpan<byte> utf8, uint hash, out string value)
+        {
+            var index = _buckets[(int)(hash & (uint)(_buckets.Length - 1))] - 1;
+            while (index >= 0)
+            {
+                ref var entry = ref _entries[index];
+                if (entry.Hash == hash && utf8.SequenceEqual(entry.Utf8))
+                {
+                    value = entry.Value;
+                    return true;
+                }
+
+                index = entry.Next;
+            }
+
+            value = string.Empty;
+            return false;
+        }
+
+        public void TryAdd(byte[] utf8, uint hash, string value)
+        {
+            if (ChainLength(hash) >= MaxChainLength)
+            {
+                return;
+            }
+
+            if (Count == _entries.Length)
+            {
+                Grow();
+            }
+
+            AddEntry(new Entry { Hash = hash, Utf8 = utf8, Value = value });
+        }
+
+        private int ChainLength(uint hash)
+        {
+            var length = 0;
+            for (var index = _buckets[(int)(hash & (uint)(_buckets.Length - 1))] - 1; index >= 0; index = _entries[index].Next)
+            {
+                length++;
+            }
+
+            return length;
+        }
+
+        private void AddEntry(Entry entry)
+        {
+            ref var bucket = ref _buckets[(int)(entry.Hash & (uint)(_buckets.Length - 1))];
+            entry.Next = bucket - 1;
+            _entries[Count] = entry;
+            Count++;
+            bucket = Count;
+        }
+
+        private void Grow()
+        {
+            var entries = _entries;
+            var count = Count;
+            _entries = new Entry[entries.Length * 2];
+            _buckets = new int[_entries.Length * 2];
+            Count = 0;
+            for (var i = 0; i < count; i++)
+            {
+                AddEntry(entries[i]);
+            }
+        }
+    }
 
     private struct Entry
     {

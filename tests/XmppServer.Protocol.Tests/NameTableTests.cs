@@ -28,6 +28,33 @@ public class NameTableTests
     }
 
     [Fact]
+    public void NameTable_WellKnownNames_AreSharedAndCostAParserNoTable()
+    {
+        var first = new NameTable();
+        var second = new NameTable();
+
+        var fromFirst = first.GetOrAdd("presence"u8, NameTable.Hash("presence"u8), ascii: true);
+        var fromSecond = second.GetOrAdd("presence"u8, NameTable.Hash("presence"u8), ascii: true);
+
+        Assert.Same(fromFirst, fromSecond);
+        Assert.Equal(0, first.Count);
+        Assert.Equal(0, second.Count);
+    }
+
+    [Fact]
+    public void NameTable_NamesOneParserLearns_StayItsOwn()
+    {
+        var first = new NameTable();
+        var second = new NameTable();
+        var bytes = "urn:example:private"u8.ToArray();
+
+        first.GetOrAdd(bytes, NameTable.Hash(bytes), ascii: true);
+
+        Assert.Equal(1, first.Count);
+        Assert.False(second.TryGetValue(bytes, NameTable.Hash(bytes), out _));
+    }
+
+    [Fact]
     public void NameTable_ManyDistinctNames_StaysBoundedAndStillAnswers()
     {
         var table = new NameTable();
