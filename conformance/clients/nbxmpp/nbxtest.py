@@ -114,13 +114,6 @@ def wait_for(predicate, what, timeout):
         _context.iteration(True)
 
 
-def settle(seconds):
-    """Runs the main loop for a moment without waiting on anything (only while closing down)."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        _context.iteration(True)
-
-
 # ---- a TCP relay that can cut connections, for the resumption scenario ----------------------------------------
 class CuttableRelay:
     """Relays loopback TCP connections to the server, byte for byte (TLS passes through untouched), and can cut
