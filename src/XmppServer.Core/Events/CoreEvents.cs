@@ -23,3 +23,10 @@ public sealed record PresenceBroadcastRequested(IXmppSession Session, XmppElemen
 /// resources from here.
 /// </summary>
 public sealed record MessageDelivered(XmppElement Message, Jid From, Jid To, IReadOnlyList<IXmppSession> DeliveredTo);
+
+/// <summary>
+/// A hibernating session was resumed on a new stream (XEP-0198 §5). Published on the new connection after the
+/// retransmitted stanzas were written and before the client's next element is handled, so that state which belongs
+/// to a stream rather than to the session (XEP-0352 §5.2: client state) can start afresh.
+/// </summary>
+public sealed record SessionResumed(IXmppSession Session);

@@ -18,6 +18,9 @@ internal sealed class ClientSession : IXmppSession
     private Func<StreamErrorCondition?, string?, ValueTask> _close;
     private volatile bool _closing;
     private int _closedPublished;
+    private int _overflowClosePending;
+    private IOutboundFilter? _filter;
+    private FilterBypass? _bypass;
     private object? _owner;
     private SessionState _state = SessionState.Attached;
 
@@ -144,6 +147,8 @@ internal sealed class ClientSession : IXmppSession
 
     internal ChannelReader<XmppElement> Outbound => _outbound.Reader;
 
+    public IOutboundFilter? OutboundFilter => Volatile.Read(ref _filter);
+
     public bool Send(XmppElement stanza)
     {
         if (_closing)
@@ -151,13 +156,60 @@ internal sealed class ClientSession : IXmppSession
             return false;
         }
 
+        // Without a filter (nearly always) this is one read more than the queue itself costs. _bypass was published
+        // before the filter (an interlocked exchange), and the volatile read orders the read of it after.
+        return Volatile.Read(ref _filter) is { } filter ? filter.Send(stanza, _bypass!) : Enqueue(stanza, deferOverflow: false);
+    }
+
+    public void SetOutboundFilter(IOutboundFilter? filter)
+    {
+        var bypass = _bypass ??= new FilterBypass(this);
+        var previous = Interlocked.Exchange(ref _filter, filter);
+        if (previous is not null && !ReferenceEquals(previous, filter))
+        {
+            previous.Release(bypass);
+        }
+
+        // Installed on a session already closing: nothing more is sent to it, but take it out again anyway, so that
+        // nothing could stay held after the queue was handed to the terminator.
+        if (filter is not null && _closing && Interlocked.CompareExchange(ref _filter, null, filter) == filter)
+        {
+            filter.Release(bypass);
+        }
+    }
+
+    private bool Enqueue(XmppElement stanza, bool deferOverflow)
+    {
         if (_outbound.Writer.TryWrite(stanza))
         {
             return true;
         }
 
+        if (_closing)
+        {
+            // The queue was completed: the session is closing already.
+            return false;
+        }
+
         // The client reads nothing while stanzas pile up: close it (the stated slow-consumer policy).
-        _ = CloseAsync(StreamErrorCondition.PolicyViolation, "Too many unread stanzas").AsTask();
+        if (!deferOverflow)
+        {
+            _ = CloseAsync(StreamErrorCondition.PolicyViolation, "Too many unread stanzas").AsTask();
+        }
+        else if (Interlocked.Exchange(ref _overflowClosePending, 1) == 0)
+        {
+            // A filter passes stanzas on under its own lock; closing inline would come back into that filter (the
+            // close releases it) and route stanzas elsewhere while holding it. One close in flight is enough.
+            ThreadPool.QueueUserWorkItem(
+                static session =>
+                {
+                    Volatile.Write(ref session._overflowClosePending, 0);
+                    _ = session.CloseAsync(StreamErrorCondition.PolicyViolation, "Too many unread stanzas").AsTask();
+                },
+                this,
+                preferLocal: false);
+        }
+
         return false;
     }
 
@@ -170,6 +222,14 @@ internal sealed class ClientSession : IXmppSession
     internal void MarkClosing()
     {
         _closing = true;
+
+        // What a filter holds was sent to this session and never written: it joins the queue before the queue
+        // closes, so that the session's end treats it like every other unwritten stanza (SessionTerminator).
+        if (Interlocked.Exchange(ref _filter, null) is { } filter)
+        {
+            filter.Release(_bypass!);
+        }
+
         _outbound.Writer.TryComplete();
     }
 
@@ -202,6 +262,16 @@ internal sealed class ClientSession : IXmppSession
         return text is not null && sbyte.TryParse(text.AsSpan().Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var priority)
             ? priority
             : 0;
+    }
+
+    /// <summary>The queue past the filter, handed only to filters (a session's own callers always go through Send).</summary>
+    private sealed class FilterBypass(ClientSession session) : IOutboundQueue
+    {
+        public bool Enqueue(XmppElement stanza)
+        {
+            ArgumentNullException.ThrowIfNull(stanza);
+            return session.Enqueue(stanza, deferOverflow: true);
+        }
     }
 
     private enum SessionState
