@@ -46,10 +46,10 @@ prints one table (also written as markdown to --out).
   --quick               a short run (about two minutes in all): 500 idle sessions, logins at 20/s for 8 s,
                         100 chat users at 100 messages/s for 8 s
   --full                the default: 5000 idle sessions, logins at 50/s for 30 s, 1000 chat users at
-                        500 messages/s for 30 s
+                        200 messages/s for 30 s (about ten minutes)
   --servers LIST        comma-separated subset of xmppserver,prosody,ejabberd (default: all three)
   --idle-users N        idle sessions (memory per session)
-  --ramp N              new sessions per second while logging in the idle and chat users
+  --ramp N              new sessions per second while logging in the idle and chat users (default 100)
   --hold S              seconds the idle sessions are held
   --login-rate N        logins per second (CPU per TLS login)
   --login-duration S    seconds of logins
@@ -103,11 +103,11 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$mode" = quick ]; then
-    : "${idle_users:=500}" "${ramp:=250}" "${hold:=5}" "${login_rate:=20}" "${login_duration:=8}"
+    : "${idle_users:=500}" "${ramp:=100}" "${hold:=5}" "${login_rate:=20}" "${login_duration:=8}"
     : "${chat_users:=100}" "${chat_rate:=100}" "${chat_duration:=8}"
 else
-    : "${idle_users:=5000}" "${ramp:=250}" "${hold:=20}" "${login_rate:=50}" "${login_duration:=30}"
-    : "${chat_users:=1000}" "${chat_rate:=500}" "${chat_duration:=30}"
+    : "${idle_users:=5000}" "${ramp:=100}" "${hold:=20}" "${login_rate:=50}" "${login_duration:=30}"
+    : "${chat_users:=1000}" "${chat_rate:=200}" "${chat_duration:=30}"
 fi
 for v in idle_users ramp hold login_rate login_duration chat_users chat_rate chat_duration; do
     [[ "${!v}" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--${v//_/-} ${!v}: expected a number"
@@ -602,6 +602,7 @@ table="$tmp/table.md"
         unset v
     done <<'ROWS'
 idle|sessions_established|sessions established||0|higher
+idle|ramp_seconds|time to open them all|s|1|lower
 idle|server_rss_start_mb|server RSS before the sessions|MB|1|
 idle|server_rss_end_mb|server RSS with the sessions|MB|1|lower
 idle|server_rss_per_session_kb|**memory per idle TLS session**|KB|1|lower
@@ -617,6 +618,7 @@ login|login_p99_ms|login time p99|ms|1|lower
 login|status|status|||
 chat|sent|messages sent||0|
 chat|delivered|**messages delivered**||0|higher
+chat|delivered_rate|delivered per second|/s|1|higher
 chat|latency_p50_ms|**latency p50**|ms|2|lower
 chat|latency_p99_ms|**latency p99**|ms|2|lower
 chat|messages_server_cpu_ms_per_message|**server CPU per message**|ms|3|lower
