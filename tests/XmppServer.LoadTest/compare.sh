@@ -49,7 +49,7 @@ prints one table (also written as markdown to --out).
                         200 messages/s for 30 s (about ten minutes)
   --servers LIST        comma-separated subset of xmppserver,prosody,ejabberd (default: all three)
   --idle-users N        idle sessions (memory per session)
-  --ramp N              new sessions per second while logging in the idle and chat users (default 100)
+  --ramp N              new sessions per second while logging in the idle and chat users (quick 200, full 100)
   --hold S              seconds the idle sessions are held
   --login-rate N        logins per second (CPU per TLS login)
   --login-duration S    seconds of logins
@@ -103,7 +103,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$mode" = quick ]; then
-    : "${idle_users:=500}" "${ramp:=100}" "${hold:=5}" "${login_rate:=20}" "${login_duration:=8}"
+    : "${idle_users:=500}" "${ramp:=200}" "${hold:=5}" "${login_rate:=20}" "${login_duration:=8}"
     : "${chat_users:=100}" "${chat_rate:=100}" "${chat_duration:=8}"
 else
     : "${idle_users:=5000}" "${ramp:=100}" "${hold:=20}" "${login_rate:=50}" "${login_duration:=30}"
@@ -474,7 +474,8 @@ log_errors_ejabberd() { grep -cE '\[(critical|error)\]' "$ej_dir/logs/ejabberd.l
 extra_tool_args=($tool_args)
 scenario_args() {
     case "$1" in
-        warmup) echo "chat --users 20 --rate 100 --duration 2 --drain 3 --ramp 100" ;;
+        # Enough logins and messages that a JIT (ours) has compiled the hot paths before anything is measured.
+        warmup) echo "chat --users 100 --rate 100 --duration 3 --drain 3 --ramp 200" ;;
         idle) echo "idle --users $idle_users --ramp $ramp --duration $hold" ;;
         login) echo "login --users $accounts --rate $login_rate --duration $login_duration" ;;
         chat) echo "chat --users $chat_users --ramp $ramp --rate $chat_rate --duration $chat_duration --drain 5" ;;
@@ -531,7 +532,7 @@ for server in "${server_list[@]}"; do
             stop_server
             if "start_$server"; then
                 # A restarted server is warmed up again, as at the start.
-                [ "$scenario" = warmup ] || run_scenario "$server" warmup
+                [ "$scenario" = warmup ] || { run_scenario "$server" warmup; sleep 3; }
             else
                 log "$server: did not start"
                 stop_server
@@ -542,6 +543,8 @@ for server in "${server_list[@]}"; do
             fi
         fi
         run_scenario "$server" "$scenario"
+        # Let background work the warm-up started (a JIT's recompilation, a GC) finish outside the measurements.
+        [ "$scenario" = warmup ] && sleep 3
         if ! kill -0 "$server_pid" 2>/dev/null; then
             log "$server: the server exited during $scenario"
             jq -c '.status = "server exited during the run; " + (.status // "")' "$tmp/results/$server.$scenario.json" >"$tmp/x.json" &&
