@@ -48,6 +48,7 @@ prints one table (also written as markdown to --out).
   --full                the default: 5000 idle sessions, logins at 50/s for 30 s, 1000 chat users at
                         200 messages/s for 30 s (about ten minutes)
   --servers LIST        comma-separated subset of xmppserver,prosody,ejabberd (default: all three)
+  --scenarios LIST      comma-separated subset of idle,login,chat (default: all three)
   --idle-users N        idle sessions (memory per session)
   --ramp N              new sessions per second while logging in the idle and chat users (quick 200, full 100)
   --hold S              seconds the idle sessions are held
@@ -71,17 +72,19 @@ USAGE
 
 mode="full"
 servers="xmppserver,prosody,ejabberd"
+scenarios="idle,login,chat"
 idle_users="" ramp="" hold="" login_rate="" login_duration="" chat_users="" chat_rate="" chat_duration=""
 out="" cert_kind="ec" install=1 build=1 keep=0 tool_args=""
 while [ $# -gt 0 ]; do
     case "$1" in
-        --servers|--idle-users|--ramp|--hold|--login-rate|--login-duration|--chat-users|--chat-rate|--chat-duration|--out|--cert|--tool-args)
+        --servers|--scenarios|--idle-users|--ramp|--hold|--login-rate|--login-duration|--chat-users|--chat-rate|--chat-duration|--out|--cert|--tool-args)
             [ $# -ge 2 ] || die "$1 needs a value" ;;
     esac
     case "$1" in
         --quick) mode="quick" ;;
         --full) mode="full" ;;
         --servers) servers="$2"; shift ;;
+        --scenarios) scenarios="$2"; shift ;;
         --idle-users) idle_users="$2"; shift ;;
         --ramp) ramp="$2"; shift ;;
         --hold) hold="$2"; shift ;;
@@ -116,6 +119,10 @@ for v in idle_users chat_users; do [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "--${v/
 if [ $((chat_users % 2)) -ne 0 ]; then die "--chat-users must be even (they talk in pairs)"; fi
 case "$cert_kind" in ec|rsa) ;; *) die "--cert ec or rsa" ;; esac
 IFS=',' read -r -a server_list <<<"$servers"
+IFS=',' read -r -a scenario_list <<<"$scenarios"
+for s in "${scenario_list[@]}"; do
+    case "$s" in idle|login|chat) ;; *) die "--scenarios: unknown scenario '$s'" ;; esac
+done
 for s in "${server_list[@]}"; do
     case "$s" in xmppserver|prosody|ejabberd) ;; *) die "--servers: unknown server '$s'" ;; esac
 done
@@ -502,7 +509,7 @@ run_scenario() {
 
 fail_all() {
     local server="$1" why="$2" scenario
-    for scenario in idle login chat; do jq -cn --arg s "$why" '{status: $s}' >"$tmp/results/$server.$scenario.json"; done
+    for scenario in "${scenario_list[@]}"; do jq -cn --arg s "$why" '{status: $s}' >"$tmp/results/$server.$scenario.json"; done
 }
 
 declare -A version=() how=() setup_seconds=() log_errors=()
@@ -526,7 +533,7 @@ for server in "${server_list[@]}"; do
     setup_seconds[$server]=$((SECONDS - t0))
     how[$server]="$accounts_how"
     log "$server: accounts ready in ${setup_seconds[$server]} s ($accounts_how)"
-    for scenario in warmup idle login chat; do
+    for scenario in warmup "${scenario_list[@]}"; do
         if [ -z "$server_pid" ] || ! kill -0 "$server_pid" 2>/dev/null; then
             [ "$scenario" = warmup ] || log "$server: the server is not running before $scenario; starting it again"
             stop_server
@@ -536,7 +543,7 @@ for server in "${server_list[@]}"; do
             else
                 log "$server: did not start"
                 stop_server
-                for s in idle login chat; do
+                for s in "${scenario_list[@]}"; do
                     [ -s "$tmp/results/$server.$s.json" ] || jq -cn '{status: "server did not start (see its log with --keep)"}' >"$tmp/results/$server.$s.json"
                 done
                 break
@@ -584,6 +591,7 @@ table="$tmp/table.md"
     # scenario | key | label | unit | decimals | better
     while IFS='|' read -r scenario key text unit decimals better; do
         [ -n "$scenario" ] || continue
+        [[ ",$scenarios," == *,"$scenario",* ]] || continue
         printf '| %s | %s%s | %s |' "$scenario" "$text" "${unit:+ ($unit)}" "$better"
         declare -A v=()
         for s in "${server_list[@]}"; do
