@@ -4,7 +4,7 @@
 #   tests/XmppServer.Fuzz/fuzz.sh [--minutes N] [--resume] [--out DIR]
 #
 #   --minutes N   how long afl-fuzz runs (default 10)
-#   --resume      continue the previous run's queue in DIR/findings instead of starting from corpus/
+#   --resume      start from corpus/ plus the queue the previous run built, instead of corpus/ alone
 #   --out DIR     working directory (default tests/XmppServer.Fuzz/out, ignored by git)
 #
 # Installs afl++ (Debian) when afl-fuzz is missing and the SharpFuzz command line tool from the repository's tool
@@ -55,14 +55,26 @@ cp -r "$out/plain-bin" "$out/afl-bin"
 dotnet tool run sharpfuzz "$out/afl-bin/XmppServer.Protocol.dll"
 
 # ---- 3. fuzz --------------------------------------------------------------------------------------------------------
+# Each run writes a fresh findings directory, so its fuzzer_stats count that run alone. A resumed run seeds afl-fuzz
+# with what the previous one learnt (its queue) as well as the corpus.
 findings="$out/findings"
+input="$here/corpus"
 if [ "$resume" -eq 1 ] && [ -d "$findings/default/queue" ]; then
-    input="-"
-    log "resuming the queue in $findings"
-else
-    rm -rf "$findings"
-    input="$here/corpus"
+    rm -rf "$out/seeds"
+    mkdir -p "$out/seeds"
+    cp "$here"/corpus/* "$out/seeds/"
+    find "$findings/default/queue" -maxdepth 1 -type f -name 'id:*' -exec cp {} "$out/seeds/" \;
+    input="$out/seeds"
+    log "seeding with the corpus and the previous queue ($(ls "$out/seeds" | wc -l) files)"
 fi
+# Crashes and hangs of earlier runs are kept, not deleted with the directory.
+if [ -d "$findings/default" ] && [ -n "$(find "$findings/default/crashes" "$findings/default/hangs" -type f -name 'id:*' 2>/dev/null)" ]; then
+    keep="$out/earlier-findings/$(date -u +%Y%m%dT%H%M%SZ)"
+    mkdir -p "$keep"
+    cp -r "$findings/default/crashes" "$findings/default/hangs" "$keep/" 2>/dev/null || true
+    log "kept the previous run's crashes and hangs in $keep"
+fi
+rm -rf "$findings"
 
 # afl-fuzz cannot see instrumentation in the dotnet host (SKIP_BIN_CHECK); the machine is shared (no CPU binding,
 # no frequency check, no core_pattern change); the runtime's start-up is slow (long fork server init time-out).
