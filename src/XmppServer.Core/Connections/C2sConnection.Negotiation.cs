@@ -7,6 +7,7 @@ using System.Text;
 using XmppServer.Core.Events;
 using XmppServer.Core.Modules;
 using XmppServer.Core.Sasl;
+using XmppServer.Core.Tls;
 using XmppServer.Protocol;
 
 namespace XmppServer.Core.Connections;
@@ -226,15 +227,9 @@ internal sealed partial class C2sConnection
             var ssl = new SslStream(new DuplexPipeStream(_input, _output), leaveInnerStreamOpen: false);
             try
             {
-                await ssl.AuthenticateAsServerAsync(
-                    new SslServerAuthenticationOptions
-                    {
-                        ServerCertificateContext = certificate,
-                        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                        ClientCertificateRequired = false,
-                        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                    },
-                    timeout.Token);
+                // TLS 1.2/1.3 with forward-secret AEAD suites only (Tls/TlsPolicy.cs). The certificate is the one
+                // current at this handshake: a reload changes it for later connections, never for this one.
+                await ssl.AuthenticateAsServerAsync(TlsPolicy.ServerOptions(certificate), timeout.Token);
             }
             catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
             {

@@ -58,6 +58,7 @@ public static class XmppCoreServiceCollectionExtensions
         services.AddSingleton<C2sServices>();
         services.AddSingleton<C2sConnectionHandler>();
         services.AddHostedService<ConnectionHeartbeat>();
+        services.AddHostedService<CertificateReloadService>();
         return services;
     }
 
