@@ -51,9 +51,14 @@ public sealed class XmppTestClient : IAsyncDisposable
     /// <param name="server">The server to connect to.</param>
     /// <param name="directTls">Connect to the direct TLS port (XEP-0368) and start TLS at once.</param>
     /// <param name="tlsProtocols">TLS versions the client offers; None leaves the choice to the system.</param>
-    public static async Task<XmppTestClient> ConnectAsync(IXmppServerEndpoint server, bool directTls = false, System.Security.Authentication.SslProtocols tlsProtocols = System.Security.Authentication.SslProtocols.None)
+    /// <param name="localAddress">The loopback address to connect from (127.0.0.2 ...), to appear as another source.</param>
+    public static async Task<XmppTestClient> ConnectAsync(
+        IXmppServerEndpoint server,
+        bool directTls = false,
+        System.Security.Authentication.SslProtocols tlsProtocols = System.Security.Authentication.SslProtocols.None,
+        System.Net.IPAddress? localAddress = null)
     {
-        var tcp = new TcpClient();
+        var tcp = localAddress is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(localAddress, 0));
         await tcp.ConnectAsync("127.0.0.1", directTls ? server.TlsPort : server.Port);
         var trusted = X509CertificateLoader.LoadCertificateFromFile(server.CertificatePath);
         var client = new XmppTestClient(tcp, tcp.GetStream(), trusted) { _tlsProtocols = tlsProtocols };
