@@ -427,6 +427,14 @@ internal sealed partial class C2sConnection : IDisposable
                             Log.StanzaSent(_services.Logger, Id, stanza.ToString());
                         }
 
+                        if (stanza.Is("a", Namespaces.StreamManagement) && session.StreamManagement is { } answering)
+                        {
+                            // XEP-0198 §4: h is what was handled when the answer goes out. An answer queued on a
+                            // connection that died before writing it goes out after a resumption's <resumed h/>, and
+                            // with its old count it would take back acknowledgements the client already has.
+                            stanza.SetAttribute("h", answering.InboundHandled.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                        }
+
                         XmppWriter.WriteElement(_output, stanza, StanzaNamespace);
                         if (counting && IsCountedStanza(stanza))
                         {
