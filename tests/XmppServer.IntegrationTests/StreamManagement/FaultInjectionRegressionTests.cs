@@ -10,6 +10,8 @@ namespace XmppServer.IntegrationTests.StreamManagement;
 public sealed class FaultInjectionRegressionTests : AliceAndBobTests
 {
     private const string Sm = "urn:xmpp:sm:3";
+    private const string Mam = "urn:xmpp:mam:2";
+    private const string Sid = "urn:xmpp:sid:0";
 
     [Fact]
     public async Task AnswerQueuedWhenTheConnectionDied_GoesOutAfterResumed_WithTheCurrentCount()
@@ -59,6 +61,52 @@ public sealed class FaultInjectionRegressionTests : AliceAndBobTests
 
         Assert.NotEmpty(answers);
         Assert.All(answers, h => Assert.True(h >= 1, $"an <a/> with h={h} after <resumed h='1'/>"));
+    }
+
+    [Fact]
+    public async Task UnacknowledgedMessageOfAnEndedSession_GoesOfflineWithItsStanzaId_AndIsArchivedOnce()
+    {
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
+        var (alice, _) = await LoginWithResumptionAsync("a");
+        await alice.SendInitialPresenceAsync();
+        await bob.SendAsync("<message to='alice@localhost' type='chat' id='m1'><body>once</body></message>");
+        var live = await alice.ExpectAsync(e => e.Id == "m1", "m1, left unacknowledged");
+        var stanzaId = live.Element("stanza-id", Sid)?.GetAttribute("id");
+        Assert.NotNull(stanzaId);
+
+        // A closed stream ends the session (no resumption): m1, never acknowledged, is routed again (XEP-0198 §5),
+        // and with no resource left it goes to offline storage.
+        await alice.SendAsync("</stream:stream>");
+        while ((await alice.NextEventAsync()).Kind != XmppStreamEventKind.StreamEnd)
+        {
+        }
+
+        await alice.DisposeAsync();
+
+        await using var again = await XmppTestClient.LoginAsync(Server, Alice, resource: "again");
+        await again.SendInitialPresenceAsync();
+        var offline = await again.ExpectAsync(e => e.Id == "m1", "m1 from offline storage");
+        Assert.Equal(stanzaId, offline.Element("stanza-id", Sid)?.GetAttribute("id"));
+
+        var archived = await ArchivedIdsAsync(again);
+        Assert.Equal([stanzaId], archived);
+    }
+
+    /// <summary>XEP-0313 §4: the ids of every message in the user's archive (one page is plenty here).</summary>
+    private static async Task<List<string?>> ArchivedIdsAsync(XmppTestClient client)
+    {
+        await client.SendAsync($"<iq type='set' id='q'><query xmlns='{Mam}'/></iq>");
+        var ids = new List<string?>();
+        while (true)
+        {
+            var element = await client.ExpectAsync(e => e.Id == "q" || e.Element("result", Mam) is not null, "archive results");
+            if (element.Id == "q")
+            {
+                return ids;
+            }
+
+            ids.Add(element.Element("result", Mam)!.GetAttribute("id"));
+        }
     }
 
     private async Task<(XmppTestClient Client, string Id)> LoginWithResumptionAsync(string resource)
