@@ -103,6 +103,7 @@ internal sealed partial class C2sConnection : IDisposable
         }
         finally
         {
+            _readLoopDone.TrySetResult();
             await TearDownAsync();
         }
     }
@@ -225,6 +226,18 @@ internal sealed partial class C2sConnection : IDisposable
 
     private async Task ReadLoopAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await ReadElementsAsync(cancellationToken);
+        }
+        finally
+        {
+            _readLoopDone.TrySetResult();
+        }
+    }
+
+    private async Task ReadElementsAsync(CancellationToken cancellationToken)
+    {
         while (true)
         {
             var result = await _input.ReadAsync(cancellationToken);
@@ -334,7 +347,10 @@ internal sealed partial class C2sConnection : IDisposable
 
             try
             {
-                await _services.Router.ProcessFromClientAsync(session, element, kind, cancellationToken);
+                // XEP-0198 §4: a stanza read from the stream is handled to the end even when the connection dies
+                // meanwhile. Abandoned half-way and not counted, it would be sent again after resumption, and what
+                // the first attempt did (archived, delivered) would happen twice.
+                await _services.Router.ProcessFromClientAsync(session, element, kind, CancellationToken.None);
 
                 // XEP-0198 §4: a stanza counts as handled once the server has taken responsibility for it.
                 session.StreamManagement?.Handled();

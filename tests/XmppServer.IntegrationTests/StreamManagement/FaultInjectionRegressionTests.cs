@@ -1,5 +1,7 @@
+using Microsoft.Data.Sqlite;
 using XmppServer.IntegrationTests.Infrastructure;
 using XmppServer.Protocol;
+using XmppServer.Storage.Sqlite;
 
 namespace XmppServer.IntegrationTests.StreamManagement;
 
@@ -90,6 +92,54 @@ public sealed class FaultInjectionRegressionTests : AliceAndBobTests
 
         var archived = await ArchivedIdsAsync(again);
         Assert.Equal([stanzaId], archived);
+    }
+
+    [Fact]
+    public async Task StanzaInProgressWhenTheConnectionDies_IsCountedInResumed_AndDeliveredOnce()
+    {
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
+        var (alice, id) = await LoginWithResumptionAsync("a");
+
+        // Another process holds the database's write lock: archiving alice's message waits for it, so the server is
+        // still handling the message when her connection dies and she resumes.
+        await using var holder = new SqliteConnection($"Data Source={Path.Combine(Server.DataDirectory, SqliteStorageServiceCollectionExtensions.DatabaseFileName)}");
+        await holder.OpenAsync();
+        await using (var begin = holder.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE;";
+            await begin.ExecuteNonQueryAsync();
+        }
+
+        const string message = "<message to='bob@localhost/b' type='chat' id='m1'><body>once</body></message>";
+        await alice.SendAsync(message);
+        await Task.Delay(300);
+        await alice.AbortAsync();
+        await alice.DisposeAsync();
+
+        await using var resumed = await AuthenticatedAsync();
+        await resumed.SendAsync($"<resume xmlns='{Sm}' previd='{id}' h='0'/>");
+        await Task.Delay(500);
+        await using (var rollback = holder.CreateCommand())
+        {
+            rollback.CommandText = "ROLLBACK;";
+            await rollback.ExecuteNonQueryAsync();
+        }
+
+        // XEP-0198 §5: <resumed/> says what the server handled; the message it was handling counts.
+        var answer = await resumed.NextElementAsync(TimeSpan.FromSeconds(30));
+        Assert.True(answer.Is("resumed", Sm), answer.ToString());
+        var handled = answer.GetAttribute("h");
+        if (handled == "0")
+        {
+            // What a client does with that answer: send the message again.
+            await resumed.SendAsync(message);
+        }
+
+        await resumed.SendAsync($"<r xmlns='{Sm}'/>");
+        await resumed.ExpectAsync(e => e.Is("a", Sm), "the acknowledgement");
+        var received = await bob.CollectUntilSyncAsync();
+        Assert.Single(received, e => e.Id == "m1");
+        Assert.Equal("1", handled);
     }
 
     /// <summary>XEP-0313 §4: the ids of every message in the user's archive (one page is plenty here).</summary>
