@@ -50,7 +50,7 @@ internal static class FaultCommand
             await File.WriteAllTextAsync(options.JsonPath, json + "\n");
         }
 
-        if (result.Failure is not null && result.Failure.StartsWith("hard timeout", StringComparison.Ordinal))
+        if (result.Failure is "interrupted" || result.Failure?.StartsWith("hard timeout", StringComparison.Ordinal) == true)
         {
             return 3;
         }
