@@ -21,7 +21,7 @@ public sealed class ExactlyOnceDeliveryTests(ITestOutputHelper output)
             Messages = 3000,
             Clients = 6,
             Rate = 150,
-            CutsPerMinute = 300,
+            CutsPerMinute = 360,
             Restarts = [RestartKind.Graceful, RestartKind.Kill],
             Drain = 30,
             Timeout = 110,
