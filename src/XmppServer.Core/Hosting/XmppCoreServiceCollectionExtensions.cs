@@ -38,8 +38,10 @@ public static class XmppCoreServiceCollectionExtensions
             .Validate(o => o.ScramIterations >= 4096, "Xmpp:Authentication:ScramIterations must be at least 4096 (RFC 7677 §4).")
             .ValidateOnStart();
         services.AddOptions<XmppParserOptions>().Bind(configuration.GetSection("Xmpp:Limits"))
-            .Validate(o => o.MaxStanzaBytes >= 10_000 && o.MaxStanzaBytesBeforeAuthentication >= 1_024 && o.MaxDepth >= 4 && o.MaxAttributes >= 8,
-                "Xmpp:Limits are too small for XMPP to work (RFC 6120 §13.12 asks for at least 10000-byte stanzas).")
+            .Validate(
+                o => o.MaxStanzaBytes >= 10_000 && o.MaxStanzaBytesBeforeAuthentication >= 1_024 && o.MaxDepth >= 4 && o.MaxAttributes >= 8
+                    && o.MaxAttributeValueLength >= 3_071 && o.MaxTextLength >= 1_024 && o.MaxNamespaceDeclarations >= 4,
+                "Xmpp:Limits are too small for XMPP to work (RFC 6120 §13.12 asks for at least 10000-byte stanzas; a JID as an attribute value takes up to 3071 bytes, RFC 7622 §3.1).")
             .ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
