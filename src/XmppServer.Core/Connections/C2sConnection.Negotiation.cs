@@ -398,6 +398,7 @@ internal sealed partial class C2sConnection
 
                 // RFC 6120 §6.4.6: the stream restarts after success; larger stanzas are allowed from now on.
                 _user = user;
+                OnAuthenticated();
                 _parser.Reset();
                 _parser.MaxStanzaBytes = _services.ParserOptions.MaxStanzaBytes;
                 _headerSent = false;

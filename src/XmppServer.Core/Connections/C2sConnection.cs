@@ -79,6 +79,11 @@ internal sealed partial class C2sConnection : IDisposable
         var cancellationToken = _lifetime.Token;
         try
         {
+            if (!await TryAdmitAsync())
+            {
+                return;
+            }
+
             if (_directTls && !await StartTlsAsync(cancellationToken))
             {
                 return;
@@ -237,6 +242,7 @@ internal sealed partial class C2sConnection : IDisposable
             var buffer = result.Buffer;
             var consumed = buffer.Start;
             var action = LoopAction.Continue;
+            var received = buffer.Length - _carriedBytes;
             if (!buffer.IsEmpty)
             {
                 Volatile.Write(ref _lastActivity, Environment.TickCount64);
@@ -248,10 +254,16 @@ internal sealed partial class C2sConnection : IDisposable
                 {
                     consumed = end;
                     action = await HandleEventAsync(streamEvent, cancellationToken);
+                    if (action == LoopAction.Continue && streamEvent.Kind == XmppStreamEventKind.Element)
+                    {
+                        await ThrottleElementAsync(cancellationToken);
+                    }
                 }
             }
             finally
             {
+                _carriedBytes = buffer.Slice(consumed).Length;
+
                 // Consumed: up to the last complete event. Examined: everything, so the next read waits for more bytes.
                 _input.AdvanceTo(consumed, action == LoopAction.Continue ? buffer.End : consumed);
             }
@@ -261,6 +273,8 @@ internal sealed partial class C2sConnection : IDisposable
                 case LoopAction.Stop:
                     return;
                 case LoopAction.StartTls:
+                    // What is left of the plaintext pipe is TLS data for the handshake, not stream bytes.
+                    _carriedBytes = 0;
                     if (!await StartTlsAsync(cancellationToken))
                     {
                         return;
@@ -274,6 +288,8 @@ internal sealed partial class C2sConnection : IDisposable
                 // The peer closed TCP without a closing tag (RFC 6120 §4.4 allows no more than that).
                 return;
             }
+
+            await ThrottleReadAsync(received, cancellationToken);
         }
     }
 
@@ -504,6 +520,7 @@ internal sealed partial class C2sConnection : IDisposable
     private async Task TearDownAsync()
     {
         _services.Connections.Remove(this);
+        ReleaseAdmission();
 
         // The read side is done: stop the write loop (it waits on the session's queue, which stays open for a
         // session that may be resumed) before deciding what becomes of the session.

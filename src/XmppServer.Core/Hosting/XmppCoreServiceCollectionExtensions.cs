@@ -43,6 +43,13 @@ public static class XmppCoreServiceCollectionExtensions
                     && o.MaxAttributeValueLength >= 3_071 && o.MaxTextLength >= 1_024 && o.MaxNamespaceDeclarations >= 4,
                 "Xmpp:Limits are too small for XMPP to work (RFC 6120 §13.12 asks for at least 10000-byte stanzas; a JID as an attribute value takes up to 3071 bytes, RFC 7622 §3.1).")
             .ValidateOnStart();
+        services.AddOptions<ConnectionLimitOptions>().Bind(configuration.GetSection(ConnectionLimitOptions.SectionName))
+            .Validate(
+                o => o.BytesPerSecond >= 0 && o.StanzasPerSecond >= 0
+                    && (o.BytesPerSecond == 0 || o.ByteBurst >= 16 * 1024) && (o.StanzasPerSecond == 0 || o.StanzaBurst >= 1)
+                    && o.MaxConnectionsPerAddress >= 1 && o.MaxUnauthenticatedConnections >= 1 && o.TryParseExemptAddresses(out _),
+                "Xmpp:Limits: rates are 0 (off) or positive with a burst (ByteBurst at least 16384, a pre-authentication stanza), connection limits at least 1, ExemptAddresses CIDR networks.")
+            .ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<HostedDomains>();
@@ -55,6 +62,7 @@ public static class XmppCoreServiceCollectionExtensions
         services.AddSingleton<CertificateProvider>();
         services.AddSingleton<AuthenticationThrottle>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<ConnectionAdmission>();
         services.AddSingleton<ResumableSessions>();
         services.AddSingleton<SessionTerminator>();
         services.AddSingleton<C2sServices>();
