@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using XmppServer.Core.Events;
 using XmppServer.Protocol;
 
 namespace XmppServer.Core.Connections;
@@ -75,13 +76,18 @@ internal sealed partial class C2sConnection
         }
     }
 
-    /// <summary>Charges one element of a bound session; waits before handling the next until the session's allowance allows it.</summary>
-    private async ValueTask ThrottleElementAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// After each element of a bound session: tells a deferred deliverer when an acknowledgement made room, then
+    /// charges the element and waits before handling the next until the session's allowance allows it.
+    /// </summary>
+    private async ValueTask AfterElementAsync(CancellationToken cancellationToken)
     {
-        if (_session is null || Volatile.Read(ref _closeStarted) != 0)
+        if (_session is not { } session || Volatile.Read(ref _closeStarted) != 0)
         {
             return;
         }
+
+        PublishIfDrained(session);
 
         _stanzaBucket ??= TokenBucket.CreateOrNull(_services.Limits.StanzasPerSecond, _services.Limits.StanzaBurst, _services.Time);
         if (_stanzaBucket is { } bucket)
@@ -91,6 +97,18 @@ internal sealed partial class C2sConnection
             {
                 await Task.Delay(delay, _services.Time, cancellationToken);
             }
+        }
+    }
+
+    /// <summary>
+    /// A session that refused a deferred delivery (stored offline messages) and has room again says so; the deliverer
+    /// runs beside this connection's loops, never inside them.
+    /// </summary>
+    private void PublishIfDrained(ClientSession session)
+    {
+        if (session.TryTakeDrainedNotice())
+        {
+            _ = _services.Registry.PublishAsync(new OutboundQueueDrained(session), CancellationToken.None).AsTask();
         }
     }
 

@@ -476,7 +476,10 @@ internal sealed partial class C2sConnection
         result.AddElement("bind", Namespaces.Bind).AddTextElement("jid", Namespaces.Bind, full.ToString());
         await WriteAsync(result, cancellationToken);
 
-        var session = new ClientSession(Id, full, IsSecure, _services.Options.MaxOutboundQueue, CloseAsync, this);
+        var session = new ClientSession(Id, full, IsSecure, _services.Options.MaxOutboundQueue, CloseAsync, this)
+        {
+            MaxPendingBytes = _services.Options.MaxOutboundBytes,
+        };
         _session = session;
         _writeLoop = WriteLoopAsync(session, countingFromStart: false);
 

@@ -256,7 +256,7 @@ internal sealed partial class C2sConnection : IDisposable
                     action = await HandleEventAsync(streamEvent, cancellationToken);
                     if (action == LoopAction.Continue && streamEvent.Kind == XmppStreamEventKind.Element)
                     {
-                        await ThrottleElementAsync(cancellationToken);
+                        await AfterElementAsync(cancellationToken);
                     }
                 }
             }
@@ -436,8 +436,10 @@ internal sealed partial class C2sConnection : IDisposable
                         return;
                     }
 
-                    while (reader.TryRead(out var stanza))
+                    while (reader.TryRead(out var queued))
                     {
+                        var stanza = queued.Stanza;
+                        session.Dequeued(queued.Size);
                         if (_services.TraceStanzas)
                         {
                             Log.StanzaSent(_services.Logger, Id, stanza.ToString());
@@ -446,7 +448,7 @@ internal sealed partial class C2sConnection : IDisposable
                         XmppWriter.WriteElement(_output, stanza, StanzaNamespace);
                         if (counting && IsCountedStanza(stanza))
                         {
-                            session.StreamManagement!.Sent(stanza);
+                            session.StreamManagement!.Sent(queued);
                         }
                         else if (stanza.Is("enabled", Namespaces.StreamManagement))
                         {
@@ -480,6 +482,8 @@ internal sealed partial class C2sConnection : IDisposable
                     _ = CloseAsync(StreamErrorCondition.PolicyViolation, "Too many unacknowledged stanzas").AsTask();
                     return;
                 }
+
+                PublishIfDrained(session);
             }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException or ConnectionResetException)

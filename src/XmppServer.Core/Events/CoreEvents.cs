@@ -23,3 +23,9 @@ public sealed record PresenceBroadcastRequested(IXmppSession Session, XmppElemen
 /// resources from here.
 /// </summary>
 public sealed record MessageDelivered(XmppElement Message, Jid From, Jid To, IReadOnlyList<IXmppSession> DeliveredTo);
+
+/// <summary>
+/// A session that refused a delivery able to wait (<c>IStanzaRouter.DeliverIfRoom</c>: its queue was full) has
+/// drained half of it, so the deliverer may go on. Published once after a refusal.
+/// </summary>
+public sealed record OutboundQueueDrained(IXmppSession Session);

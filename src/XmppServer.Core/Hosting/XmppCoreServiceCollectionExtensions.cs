@@ -26,9 +26,9 @@ public static class XmppCoreServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<ConnectionOptions>().Bind(configuration.GetSection(ConnectionOptions.SectionName))
             .Validate(
-                o => o.MaxOutboundQueue >= 1 && o.NegotiationTimeout > TimeSpan.Zero && o.IdleTimeout > TimeSpan.Zero
+                o => o.MaxOutboundQueue >= 1 && o.MaxOutboundBytes >= 1024 * 1024 && o.NegotiationTimeout > TimeSpan.Zero && o.IdleTimeout > TimeSpan.Zero
                     && o.PingTimeout > TimeSpan.Zero && o.TlsHandshakeTimeout > TimeSpan.Zero && o.ShutdownTimeout >= TimeSpan.Zero,
-                "Xmpp:Connections: timeouts must be positive and MaxOutboundQueue at least 1.")
+                "Xmpp:Connections: timeouts must be positive, MaxOutboundQueue at least 1 and MaxOutboundBytes at least 1 MiB (a large stanza and a roster must fit).")
             .ValidateOnStart();
         services.AddOptions<StreamManagementOptions>().Bind(configuration.GetSection(StreamManagementOptions.SectionName))
             .Validate(o => o.ResumeTimeout >= TimeSpan.Zero, "Xmpp:StreamManagement:ResumeTimeout must not be negative.")
