@@ -38,9 +38,10 @@ public sealed class XmppTestClient : IAsyncDisposable
     /// <summary>RFC 5929 tls-unique of this client's TLS connection, as the client computes it.</summary>
     public byte[]? TlsUnique => _stream is SslStream ssl ? Core.Connections.ChannelBindingData.ReadTlsUnique(ssl) : null;
 
-    public static async Task<XmppTestClient> ConnectAsync(TestServer server, bool directTls = false)
+    /// <param name="from">A loopback address to connect from (any of 127.0.0.0/8 works on Linux), to look like another source.</param>
+    public static async Task<XmppTestClient> ConnectAsync(TestServer server, bool directTls = false, System.Net.IPAddress? from = null)
     {
-        var tcp = new TcpClient();
+        var tcp = from is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(from, 0));
         await tcp.ConnectAsync("127.0.0.1", directTls ? server.TlsPort : server.Port);
         var trusted = X509CertificateLoader.LoadCertificateFromFile(server.CertificatePath);
         var client = new XmppTestClient(tcp, tcp.GetStream(), trusted);
@@ -53,9 +54,9 @@ public sealed class XmppTestClient : IAsyncDisposable
     }
 
     /// <summary>Connects, negotiates TLS and authenticates with PLAIN, then binds a resource.</summary>
-    public static async Task<XmppTestClient> LoginAsync(TestServer server, Jid user, string password = "secret", string? resource = null)
+    public static async Task<XmppTestClient> LoginAsync(TestServer server, Jid user, string password = "secret", string? resource = null, System.Net.IPAddress? from = null)
     {
-        var client = await ConnectAsync(server);
+        var client = await ConnectAsync(server, from: from);
         await client.OpenStreamAsync();
         await client.StartTlsAsync();
         await client.AuthenticatePlainAsync(user.Local!, password);
