@@ -173,6 +173,9 @@ internal sealed partial class C2sConnection : IDisposable
         => error == StreamErrorCondition.ConnectionTimeout && session.StreamManagement is { Resumable: true }
             && _services.StreamManagement.ResumeTimeout > TimeSpan.Zero;
 
+    /// <summary>Bytes (estimated) the write loop writes before it flushes.</summary>
+    private const int MaxBatchBytes = 64 * 1024;
+
     /// <summary>How long a close may take (our closing tag written, the peer's awaited) before the connection is dropped.</summary>
     internal static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
@@ -436,9 +439,13 @@ internal sealed partial class C2sConnection : IDisposable
                         return;
                     }
 
-                    while (reader.TryRead(out var queued))
+                    // A batch ends at MaxBatchBytes: what is written waits in the pipe until the flush, beside the
+                    // stanzas it came from, so a peer that reads nothing holds at most one batch of copies.
+                    var batchBytes = 0L;
+                    while (batchBytes < MaxBatchBytes && reader.TryRead(out var queued))
                     {
                         var stanza = queued.Stanza;
+                        batchBytes += queued.Size;
                         session.Dequeued(queued.Size);
                         if (_services.TraceStanzas)
                         {
