@@ -17,8 +17,9 @@
 #   --logs DIR         keep per-scenario logs in DIR (also XMPP_LOG_DIR; default: a temp dir, removed on success)
 #   --verbose          print every scenario's log, not only failing ones
 # Other environment: XMPP_SCENARIO_TIMEOUT (seconds per scenario, default 60), XMPP_WAIT_TIMEOUT (seconds per
-# awaited reply, default 15), XMPP_LOG_LEVEL (slixmpp logging level, default ERROR), XMPP_FINCH=0 to skip finch,
-# XMPP_ALLOW_PLAINTEXT=1 for a server that accepts unencrypted clients (starttls-required is then skipped).
+# awaited reply, default 15), XMPP_LOG_LEVEL (slixmpp and nbxmpp logging level, default ERROR), XMPP_FINCH=0
+# to skip finch, XMPP_ALLOW_PLAINTEXT=1 for a server that accepts unencrypted clients (starttls-required is then
+# skipped).
 #
 # Prints one PASS/FAIL line per scenario and ends with exactly "N passed, N failed"; exits 1 on any failure.
 # A scenario exits 0 (PASS), 77 (SKIP: not applicable to this configuration, not counted) or anything else (FAIL).
@@ -67,6 +68,9 @@ scenarios=(
     "carbons|XEP-0280 received and sent carbons|py clients/slixmpp/carbons.py"
     "mam-paging|XEP-0313, XEP-0059 paging, XEP-0359|py clients/slixmpp/mam_paging.py"
     "nbxmpp-login-sm|nbxmpp (Gajim): STARTTLS, SCRAM, XEP-0198 enable|py clients/nbxmpp/login_sm.py"
+    "nbxmpp-sm-resume|nbxmpp (Gajim): XEP-0198 5 resume after a TCP reset|py clients/nbxmpp/sm_resume.py"
+    "nbxmpp-carbons|nbxmpp (Gajim): XEP-0280 received and sent carbons|py clients/nbxmpp/carbons.py"
+    "nbxmpp-mam-paging|nbxmpp (Gajim): XEP-0313, XEP-0059 paging|py clients/nbxmpp/mam_paging.py"
     "profanity-chat|Profanity (libstrophe): STARTTLS login, 1:1 chat|sh clients/profanity/run.sh"
     "finch-chat|Finch (libpurple): STARTTLS login, 1:1 chat|sh clients/finch/run.sh"
 )

@@ -77,6 +77,7 @@ public static class XmppWriter
     private static void WriteElementCore(IBufferWriter<byte> output, XmppElement element, string inScopeNamespace, bool standalone)
     {
         var isStreamElement = element.Namespace == Namespaces.Streams;
+        var isXmlElement = element.Namespace == Namespaces.Xml;
         var childScope = inScopeNamespace;
 
         WriteRaw(output, "<"u8);
@@ -88,6 +89,13 @@ public static class XmppWriter
             {
                 WriteRaw(output, " xmlns:stream='http://etherx.jabber.org/streams'"u8);
             }
+        }
+        else if (isXmlElement)
+        {
+            // Namespaces in XML §3: the XML namespace is bound to the xml prefix by definition and must not be
+            // declared as the default namespace, so an element in it (<xml:foo/>, which a peer may send) keeps the prefix.
+            WriteRaw(output, "xml:"u8);
+            WriteUtf8(output, element.Name);
         }
         else
         {
@@ -163,6 +171,10 @@ public static class XmppWriter
         if (isStreamElement)
         {
             WriteRaw(output, "stream:"u8);
+        }
+        else if (isXmlElement)
+        {
+            WriteRaw(output, "xml:"u8);
         }
 
         WriteUtf8(output, element.Name);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using XmppServer.LoadTest.Reporting;
+using XmppServer.LoadTest.Stats;
 
 namespace XmppServer.LoadTest.Tests;
 
@@ -40,5 +41,43 @@ public class ReportTests
         Assert.Contains("sessions", table, StringComparison.Ordinal);
         Assert.Contains("1,234", table, StringComparison.Ordinal);
         Assert.Contains("1.500 ms", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddLatency_NoSamples_FiguresAreNullNotZero()
+    {
+        // Regression: a run against a server that died reported a ping p99 of 0 ms from an empty histogram.
+        var report = new Report("idle");
+
+        report.AddLatency("ping", "round trip", new LatencyHistogram());
+
+        using var document = JsonDocument.Parse(report.ToJsonLine());
+        var root = document.RootElement;
+        Assert.Equal(0, root.GetProperty("ping_count").GetInt64());
+        foreach (var figure in new[] { "ping_p50_ms", "ping_p99_ms", "ping_max_ms", "ping_mean_ms" })
+        {
+            Assert.Equal(JsonValueKind.Null, root.GetProperty(figure).ValueKind);
+        }
+
+        Assert.Contains("round trip p99", report.ToTable(), StringComparison.Ordinal);
+        Assert.Contains("n/a", report.ToTable(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddLatency_Samples_AreReportedInMilliseconds()
+    {
+        var histogram = new LatencyHistogram();
+        histogram.Record(2_000);
+        histogram.Record(4_000);
+        var report = new Report("chat");
+
+        report.AddLatency("latency", "end-to-end latency", histogram);
+
+        using var document = JsonDocument.Parse(report.ToJsonLine());
+        var root = document.RootElement;
+        Assert.Equal(2, root.GetProperty("latency_count").GetInt64());
+        Assert.Equal(4.0, root.GetProperty("latency_max_ms").GetDouble(), 2);
+        Assert.Equal(3.0, root.GetProperty("latency_mean_ms").GetDouble(), 2);
+        Assert.InRange(root.GetProperty("latency_p50_ms").GetDouble(), 1.9, 2.1);
     }
 }

@@ -77,6 +77,21 @@ public class XmppWriterTests
     }
 
     [Fact]
+    public void Writer_ElementInXmlNamespace_KeepsTheXmlPrefixAndParsesBack()
+    {
+        // Found by the fuzz target (regressions/writer-element-in-xml-namespace.xml): the XML namespace may not be a
+        // default namespace (Namespaces in XML §3), so xmlns='http://www.w3.org/XML/1998/namespace' was rejected.
+        var stanza = ParserHarness.ParseStanza("<message><xml:note xml:lang='de'><b/>x</xml:note></message>");
+        var note = stanza.FirstElement()!;
+        Assert.Equal(Namespaces.Xml, note.Namespace);
+
+        var written = Write(stanza, Namespaces.Client);
+
+        Assert.Equal("<message xml:lang='en'><xml:note xml:lang='de'><b/>x</xml:note></message>", written);
+        Assert.True(stanza.DeepEquals(ParserHarness.ParseStanza(written)));
+    }
+
+    [Fact]
     public void Writer_Standalone_DeclaresEverything()
     {
         var features = new XmppElement("features", Namespaces.Streams);

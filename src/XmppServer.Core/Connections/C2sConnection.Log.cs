@@ -19,8 +19,9 @@ internal sealed partial class C2sConnection
         [LoggerMessage(203, LogLevel.Information, "Connection {ConnectionId} authenticated as {Jid} with {Mechanism}", EventName = "Authenticated")]
         public static partial void Authenticated(ILogger logger, string connectionId, string jid, string mechanism);
 
-        [LoggerMessage(204, LogLevel.Warning, "Authentication failed on connection {ConnectionId} from {RemoteAddress}", EventName = "AuthenticationFailed")]
-        public static partial void AuthenticationFailed(ILogger logger, string connectionId, string remoteAddress);
+        // The wording up to the address is a stable interface: fail2ban filters match it (README, "Banning guessers").
+        [LoggerMessage(204, LogLevel.Warning, "Authentication failed for {User} from {RemoteAddress} (connection {ConnectionId}, {Mechanism})", EventName = "AuthenticationFailed")]
+        public static partial void AuthenticationFailed(ILogger logger, string user, string remoteAddress, string connectionId, string mechanism);
 
         [LoggerMessage(205, LogLevel.Information, "Connection {ConnectionId} bound {Jid}", EventName = "SessionBound")]
         public static partial void SessionBound(ILogger logger, string connectionId, string jid);

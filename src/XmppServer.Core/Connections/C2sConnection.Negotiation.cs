@@ -7,6 +7,7 @@ using System.Text;
 using XmppServer.Core.Events;
 using XmppServer.Core.Modules;
 using XmppServer.Core.Sasl;
+using XmppServer.Core.Tls;
 using XmppServer.Protocol;
 
 namespace XmppServer.Core.Connections;
@@ -25,6 +26,12 @@ internal sealed partial class C2sConnection
     private byte[]? _endpointBinding;
     private byte[]? _uniqueBinding;
     private bool _isTls13;
+
+    /// <summary>The bare JID the running SASL exchange asked for, once the mechanism looked it up (for the throttle).</summary>
+    private string? _saslAccount;
+
+    /// <summary>Total time SASL verdicts were held back by the throttle; the negotiation timeout does not count it.</summary>
+    private long _verdictHeldMilliseconds;
 
     /// <summary>RFC 6120 §4.7-4.8: checks the initial stream header and answers with ours and the features.</summary>
     private async ValueTask OnStreamStartAsync(XmppElement header, CancellationToken cancellationToken)
@@ -226,15 +233,9 @@ internal sealed partial class C2sConnection
             var ssl = new SslStream(new DuplexPipeStream(_input, _output), leaveInnerStreamOpen: false);
             try
             {
-                await ssl.AuthenticateAsServerAsync(
-                    new SslServerAuthenticationOptions
-                    {
-                        ServerCertificateContext = certificate,
-                        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                        ClientCertificateRequired = false,
-                        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                    },
-                    timeout.Token);
+                // TLS 1.2/1.3 with forward-secret AEAD suites only (Tls/TlsPolicy.cs). The certificate is the one
+                // current at this handshake: a reload changes it for later connections, never for this one.
+                await ssl.AuthenticateAsServerAsync(TlsPolicy.ServerOptions(certificate), timeout.Token);
             }
             catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
             {
@@ -286,9 +287,17 @@ internal sealed partial class C2sConnection
         => new(
             _domain!,
             IsSecure,
-            async (username, ct) => Jid.TryCreate(username, _domain!, null, out var user)
-                ? await _services.Accounts.GetCredentialsAsync(user, ct)
-                : null,
+            async (username, ct) =>
+            {
+                if (!Jid.TryCreate(username, _domain!, null, out var user))
+                {
+                    return null;
+                }
+
+                // Known or not: the throttle counts guesses per name asked for, so it tells no account's existence.
+                _saslAccount = user.ToString();
+                return await _services.Accounts.GetCredentialsAsync(user, ct);
+            },
             // tls-unique is also accepted on TLS 1.3 although not announced there: clients built on OpenSSL (Python's
             // ssl module, for one) send the first Finished message under that name, and it still binds this channel.
             type => type switch
@@ -322,6 +331,7 @@ internal sealed partial class C2sConnection
 
                 var name = element.GetAttribute("mechanism") ?? string.Empty;
                 _mechanismName = name;
+                _saslAccount = null;
                 _mechanism = SaslMechanisms.Create(name, CreateSaslContext(), _services.Authentication);
                 if (_mechanism is null)
                 {
@@ -372,6 +382,18 @@ internal sealed partial class C2sConnection
         }
 
         var step = await _mechanism!.StepAsync(data, cancellationToken);
+        if (step is SaslStep.Success or SaslStep.Failure { Condition: SaslFailureCondition.NotAuthorized })
+        {
+            // The verdict on a password: held back as long as earlier failures from this source or for this account
+            // require, the same for success and failure, so that the wait tells a guesser nothing.
+            var hold = _services.Throttle.HoldBeforeVerdict(RemoteAddress, _saslAccount);
+            if (hold > TimeSpan.Zero)
+            {
+                Interlocked.Add(ref _verdictHeldMilliseconds, (long)Math.Ceiling(hold.TotalMilliseconds));
+                await Task.Delay(hold, _services.Time, cancellationToken);
+            }
+        }
+
         switch (step)
         {
             case SaslStep.Challenge challenge:
@@ -388,6 +410,7 @@ internal sealed partial class C2sConnection
                     return;
                 }
 
+                _services.Throttle.RecordSuccess(user.ToString());
                 var successElement = new XmppElement("success", Namespaces.Sasl);
                 if (success.AdditionalData is { Length: > 0 } additional)
                 {
@@ -409,19 +432,20 @@ internal sealed partial class C2sConnection
                 _mechanism = null;
                 if (failure.Condition == SaslFailureCondition.NotAuthorized)
                 {
-                    // A line fail2ban can match: the source address and nothing secret.
-                    Log.AuthenticationFailed(_services.Logger, Id, RemoteAddress?.ToString() ?? "?");
-                    var delay = _services.Throttle.RecordFailure(RemoteAddress);
-                    if (delay > TimeSpan.Zero)
-                    {
-                        await Task.Delay(delay, _services.Time, cancellationToken);
-                    }
+                    // One line per failure that fail2ban can match (README): the account asked for (a prepared JID,
+                    // which holds no spaces), the source address, and nothing secret.
+                    Log.AuthenticationFailed(_services.Logger, _saslAccount ?? "-", LogAddress(RemoteAddress), Id, _mechanismName);
+                    _services.Throttle.RecordFailure(RemoteAddress, _saslAccount);
                 }
 
                 await SendSaslFailureAsync(failure.Condition, failure.Text, cancellationToken);
                 return;
         }
     }
+
+    /// <summary>The address as an operator's tools expect it: IPv4 clients of a dual-stack listener without the ::ffff: prefix.</summary>
+    private static string LogAddress(System.Net.IPAddress? address)
+        => address is null ? "-" : address.IsIPv4MappedToIPv6 ? address.MapToIPv4().ToString() : address.ToString();
 
     private ValueTask SendSaslFailureAsync(SaslFailureCondition condition, string? text, CancellationToken cancellationToken)
     {

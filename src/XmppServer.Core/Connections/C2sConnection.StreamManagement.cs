@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
+using XmppServer.Core.Events;
 using XmppServer.Protocol;
 
 namespace XmppServer.Core.Connections;
@@ -138,8 +139,12 @@ internal sealed partial class C2sConnection
             _writeLock.Release();
         }
 
-        _writeLoop = WriteLoopAsync(session, countingFromStart: true);
         Log.SessionResumed(_services.Logger, Id, session.Jid.ToString(), state.UnackedCount);
+
+        // Before the write loop starts and before the next element is read: whatever the modules queue in answer
+        // comes after the retransmitted stanzas, and before the answer to anything the client sends next.
+        await _services.Registry.PublishAsync(new SessionResumed(session), cancellationToken);
+        _writeLoop = WriteLoopAsync(session, countingFromStart: true);
     }
 
     /// <summary>Another connection resumed this one's session: stop writing for it, and let it go without ending it.</summary>

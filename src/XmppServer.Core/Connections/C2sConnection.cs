@@ -196,7 +196,8 @@ internal sealed partial class C2sConnection : IDisposable
         var options = _services.Options;
         if (_session is not { } session)
         {
-            if (now - ConnectedAt > (long)options.NegotiationTimeout.TotalMilliseconds)
+            // Time spent waiting for a throttled SASL verdict is the server's doing, not the client's slowness.
+            if (now - ConnectedAt - Volatile.Read(ref _verdictHeldMilliseconds) > (long)options.NegotiationTimeout.TotalMilliseconds)
             {
                 // Slow or stalled negotiation (slow-loris): RFC 6120 §4.9.3.4 connection-timeout.
                 _ = CloseAsync(StreamErrorCondition.ConnectionTimeout, "Negotiation took too long").AsTask();

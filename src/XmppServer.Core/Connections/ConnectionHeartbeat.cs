@@ -23,30 +23,59 @@ internal sealed partial class ConnectionHeartbeat(
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Runs before any hosted service stops, Kestrel included, so every stream still hears why it ends.</summary>
+    /// <summary>
+    /// Graceful shutdown (SIGTERM, Ctrl+C). Runs before any hosted service stops, Kestrel included, so every stream
+    /// still hears why it ends and the router and the stores are still there for what the sessions leave behind:
+    /// <list type="number">
+    /// <item>no new connection is served;</item>
+    /// <item>every stream gets <c>&lt;system-shutdown/&gt;</c> and its closing tag (RFC 6120 §4.9.3.22);</item>
+    /// <item>each connection's teardown ends its session: what was queued and never written, and with XEP-0198
+    /// what the client never acknowledged, is routed again, which with every session gone means offline storage;</item>
+    /// <item>after <see cref="ConnectionOptions.ShutdownTimeout"/> the connections left are dropped, and their
+    /// teardowns get <see cref="C2sConnection.CloseTimeout"/> more;</item>
+    /// <item>sessions waiting for resumption (XEP-0198 §5) end the same way, their stanzas stored, not dropped.</item>
+    /// </list>
+    /// The whole takes at most ShutdownTimeout + CloseTimeout plus the store writes; the host's own limit is set
+    /// above that (XmppCoreServiceCollectionExtensions).
+    /// </summary>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
+        var started = services.Time.GetTimestamp();
+        var allEnded = connections.StopAccepting();
         var open = connections.All.ToList();
+        var shutdownTimeout = services.Options.ShutdownTimeout;
         if (open.Count > 0)
         {
             Log.ClosingConnections(logger, open.Count);
             await Task.WhenAll(open.Select(c => c.CloseAsync(Protocol.StreamErrorCondition.SystemShutdown, null).AsTask()))
-                .WaitAsync(services.Options.ShutdownTimeout, cancellationToken)
+                .WaitAsync(shutdownTimeout, services.Time, cancellationToken)
                 .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
 
-            // Give the peers a moment to answer our closing tags (the heartbeat that would drop them is stopping),
-            // then drop whoever is left so that shutdown stays bounded.
-            var deadline = services.Time.GetUtcNow() + C2sConnection.CloseTimeout;
-            while (connections.Count > 0 && services.Time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(20), services.Time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-
+        // The peers answer our closing tags and the teardowns settle the sessions; the heartbeat that would drop a
+        // silent peer is stopping, so whoever is left when the time is up is dropped here.
+        var left = shutdownTimeout - services.Time.GetElapsedTime(started);
+        await allEnded.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, services.Time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!allEnded.IsCompleted)
+        {
             foreach (var connection in connections.All)
             {
                 connection.Abort();
             }
+
+            await allEnded.WaitAsync(C2sConnection.CloseTimeout, services.Time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+
+        // XEP-0198 §5: a session waiting to be resumed cannot be resumed after the restart; it ends now, and what it
+        // holds goes where an expired window sends it.
+        var hibernating = 0;
+        foreach (var session in services.Resumable.Hibernating().ToList())
+        {
+            await services.Terminator.EndIfHibernatingAsync(session);
+            hibernating++;
+        }
+
+        Log.ShutdownComplete(logger, open.Count, hibernating, (long)services.Time.GetElapsedTime(started).TotalMilliseconds);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -78,5 +107,8 @@ internal sealed partial class ConnectionHeartbeat(
     {
         [LoggerMessage(220, LogLevel.Information, "Shutting down: closing {Count} connections", EventName = "ClosingConnections")]
         public static partial void ClosingConnections(ILogger logger, int count);
+
+        [LoggerMessage(221, LogLevel.Information, "Shutdown: {Connections} connections closed, {Hibernating} waiting sessions ended, in {Milliseconds} ms", EventName = "ShutdownComplete")]
+        public static partial void ShutdownComplete(ILogger logger, int connections, int hibernating, long milliseconds);
     }
 }

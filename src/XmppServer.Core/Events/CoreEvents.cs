@@ -29,3 +29,10 @@ public sealed record MessageDelivered(XmppElement Message, Jid From, Jid To, IRe
 /// drained half of it, so the deliverer may go on. Published once after a refusal.
 /// </summary>
 public sealed record OutboundQueueDrained(IXmppSession Session);
+
+/// <summary>
+/// A hibernating session was resumed on a new stream (XEP-0198 §5). Published on the new connection after the
+/// retransmitted stanzas were written and before the client's next element is handled, so that state which belongs
+/// to a stream rather than to the session (XEP-0352 §5.2: client state) can start afresh.
+/// </summary>
+public sealed record SessionResumed(IXmppSession Session);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using XmppServer.Core.Accounts;
 using XmppServer.Core.Connections;
 using XmppServer.Core.Events;
@@ -30,6 +31,16 @@ public static class XmppCoreServiceCollectionExtensions
                     && o.PingTimeout > TimeSpan.Zero && o.TlsHandshakeTimeout > TimeSpan.Zero && o.ShutdownTimeout >= TimeSpan.Zero,
                 "Xmpp:Connections: timeouts must be positive, MaxOutboundQueue at least 1 and MaxOutboundBytes at least 1 MiB (a large stanza and a roster must fit).")
             .ValidateOnStart();
+        // The host cancels shutdown after HostOptions.ShutdownTimeout (30 s by default); ours must fit inside it with
+        // room for the store writes of the sessions it ends, or what they hold would be cut off.
+        services.AddOptions<HostOptions>().Configure<IOptions<ConnectionOptions>>(static (host, connections) =>
+        {
+            var needed = connections.Value.ShutdownTimeout + C2sConnection.CloseTimeout + TimeSpan.FromSeconds(15);
+            if (host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
         services.AddOptions<StreamManagementOptions>().Bind(configuration.GetSection(StreamManagementOptions.SectionName))
             .Validate(o => o.ResumeTimeout >= TimeSpan.Zero, "Xmpp:StreamManagement:ResumeTimeout must not be negative.")
             .ValidateOnStart();
@@ -68,6 +79,7 @@ public static class XmppCoreServiceCollectionExtensions
         services.AddSingleton<C2sServices>();
         services.AddSingleton<C2sConnectionHandler>();
         services.AddHostedService<ConnectionHeartbeat>();
+        services.AddHostedService<CertificateReloadService>();
         return services;
     }
 

@@ -22,6 +22,9 @@ internal sealed class ClientSession : IXmppSession
     private Func<StreamErrorCondition?, string?, ValueTask> _close;
     private volatile bool _closing;
     private int _closedPublished;
+    private int _overflowClosePending;
+    private IOutboundFilter? _filter;
+    private FilterBypass? _bypass;
     private object? _owner;
     private SessionState _state = SessionState.Attached;
 
@@ -159,14 +162,40 @@ internal sealed class ClientSession : IXmppSession
     /// <summary>The queue. Whoever takes a stanza out calls <see cref="Dequeued"/> with its size.</summary>
     internal ChannelReader<OutboundStanza> Outbound => _outbound.Reader;
 
-    public bool Send(XmppElement stanza) => Enqueue(stanza, closeOnOverflow: true);
+    public IOutboundFilter? OutboundFilter => Volatile.Read(ref _filter);
+
+    public bool Send(XmppElement stanza)
+    {
+        if (_closing)
+        {
+            return false;
+        }
+
+        // Without a filter (nearly always) this is one read more than the queue itself costs. _bypass was published
+        // before the filter (an interlocked exchange), and the volatile read orders the read of it after.
+        return Volatile.Read(ref _filter) is { } filter ? filter.Send(stanza, _bypass!) : Enqueue(stanza, deferOverflow: false);
+    }
 
     /// <summary>
-    /// Queues a stanza that can as well wait for a later delivery (stored offline messages): when the queue has no
-    /// room it is refused and the session stays open. Once the queue has drained, <see cref="TryTakeDrainedNotice"/>
-    /// says so, and the deliverer may try again.
+    /// Sends a stanza that can as well wait for a later delivery (stored offline messages) only when the queue has
+    /// room for it; otherwise refuses it and the session stays open. Once the queue has drained,
+    /// <see cref="TryTakeDrainedNotice"/> says so, and the deliverer may try again.
     /// </summary>
-    internal bool TrySendWithinBudget(XmppElement stanza) => Enqueue(stanza, closeOnOverflow: false);
+    internal bool TrySendWithinBudget(XmppElement stanza)
+    {
+        if (_closing)
+        {
+            return false;
+        }
+
+        if (PendingBytes + OutboundStanza.EstimateSize(stanza) > MaxPendingBytes || _outbound.Reader.Count >= _maxQueue)
+        {
+            Volatile.Write(ref _refusedWithinBudget, 1);
+            return false;
+        }
+
+        return Send(stanza);
+    }
 
     /// <summary>The write loop took a stanza out of the queue (to write it, or to keep it as unacknowledged).</summary>
     internal void Dequeued(int size) => Interlocked.Add(ref _queuedBytes, -size);
@@ -179,19 +208,30 @@ internal sealed class ClientSession : IXmppSession
         => Volatile.Read(ref _refusedWithinBudget) != 0 && PendingBytes <= MaxPendingBytes / 2 && _outbound.Reader.Count <= _maxQueue / 2
             && Interlocked.Exchange(ref _refusedWithinBudget, 0) != 0;
 
-    private bool Enqueue(XmppElement stanza, bool closeOnOverflow)
+    public void SetOutboundFilter(IOutboundFilter? filter)
     {
-        if (_closing)
+        var bypass = _bypass ??= new FilterBypass(this);
+        var previous = Interlocked.Exchange(ref _filter, filter);
+        if (previous is not null && !ReferenceEquals(previous, filter))
         {
-            return false;
+            previous.Release(bypass);
         }
 
+        // Installed on a session already closing: nothing more is sent to it, but take it out again anyway, so that
+        // nothing could stay held after the queue was handed to the terminator.
+        if (filter is not null && _closing && Interlocked.CompareExchange(ref _filter, null, filter) == filter)
+        {
+            filter.Release(bypass);
+        }
+    }
+
+    private bool Enqueue(XmppElement stanza, bool deferOverflow)
+    {
         var size = OutboundStanza.EstimateSize(stanza);
-        var queued = Interlocked.Add(ref _queuedBytes, size);
-        if (queued + (StreamManagement?.UnackedBytes ?? 0) > MaxPendingBytes)
+        if (Interlocked.Add(ref _queuedBytes, size) + (StreamManagement?.UnackedBytes ?? 0) > MaxPendingBytes)
         {
             Interlocked.Add(ref _queuedBytes, -size);
-            return Refuse(closeOnOverflow, "Too many unread bytes");
+            return Overflow(deferOverflow, "Too many unread bytes");
         }
 
         if (_outbound.Writer.TryWrite(new OutboundStanza(stanza, size)))
@@ -200,20 +240,35 @@ internal sealed class ClientSession : IXmppSession
         }
 
         Interlocked.Add(ref _queuedBytes, -size);
-        return Refuse(closeOnOverflow, "Too many unread stanzas");
+        return Overflow(deferOverflow, "Too many unread stanzas");
     }
 
-    private bool Refuse(bool close, string text)
+    private bool Overflow(bool deferOverflow, string text)
     {
-        if (close)
+        if (_closing)
         {
-            // The client reads nothing while stanzas pile up: close it (the stated slow-consumer policy). What it
-            // never acknowledged or never received is routed again when the session ends (SessionTerminator).
+            // The queue was completed: the session is closing already.
+            return false;
+        }
+
+        // The client reads nothing while stanzas pile up: close it (the stated slow-consumer policy). What it never
+        // acknowledged or never received is routed again when the session ends (SessionTerminator).
+        if (!deferOverflow)
+        {
             _ = CloseAsync(StreamErrorCondition.PolicyViolation, text).AsTask();
         }
-        else if (!_closing)
+        else if (Interlocked.Exchange(ref _overflowClosePending, 1) == 0)
         {
-            Volatile.Write(ref _refusedWithinBudget, 1);
+            // A filter passes stanzas on under its own lock; closing inline would come back into that filter (the
+            // close releases it) and route stanzas elsewhere while holding it. One close in flight is enough.
+            ThreadPool.QueueUserWorkItem(
+                static state =>
+                {
+                    Volatile.Write(ref state.Session._overflowClosePending, 0);
+                    _ = state.Session.CloseAsync(StreamErrorCondition.PolicyViolation, state.Text).AsTask();
+                },
+                (Session: this, Text: text),
+                preferLocal: false);
         }
 
         return false;
@@ -228,6 +283,14 @@ internal sealed class ClientSession : IXmppSession
     internal void MarkClosing()
     {
         _closing = true;
+
+        // What a filter holds was sent to this session and never written: it joins the queue before the queue
+        // closes, so that the session's end treats it like every other unwritten stanza (SessionTerminator).
+        if (Interlocked.Exchange(ref _filter, null) is { } filter)
+        {
+            filter.Release(_bypass!);
+        }
+
         _outbound.Writer.TryComplete();
     }
 
@@ -260,6 +323,16 @@ internal sealed class ClientSession : IXmppSession
         return text is not null && sbyte.TryParse(text.AsSpan().Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var priority)
             ? priority
             : 0;
+    }
+
+    /// <summary>The queue past the filter, handed only to filters (a session's own callers always go through Send).</summary>
+    private sealed class FilterBypass(ClientSession session) : IOutboundQueue
+    {
+        public bool Enqueue(XmppElement stanza)
+        {
+            ArgumentNullException.ThrowIfNull(stanza);
+            return session.Enqueue(stanza, deferOverflow: true);
+        }
     }
 
     private enum SessionState

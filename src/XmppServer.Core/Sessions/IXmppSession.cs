@@ -32,8 +32,18 @@ public interface IXmppSession
     /// <summary>Per-session state owned by modules, keyed by type.</summary>
     SessionItems Items { get; }
 
+    /// <summary>The filter this session's outbound stanzas pass through, or null (the usual case).</summary>
+    IOutboundFilter? OutboundFilter { get; }
+
     /// <summary>Queues a stanza for this client. Returns false when the session is closing or its queue overflowed.</summary>
+    /// <remarks>With an <see cref="OutboundFilter"/>, the filter decides when the stanza reaches the queue.</remarks>
     bool Send(XmppElement stanza);
+
+    /// <summary>
+    /// Installs <paramref name="filter"/> in front of the outbound queue, or with null removes the current one. A
+    /// filter that is replaced or removed passes on what it holds first (<see cref="IOutboundFilter.Release"/>).
+    /// </summary>
+    void SetOutboundFilter(IOutboundFilter? filter);
 
     /// <summary>Ends the stream, with a stream error when <paramref name="error"/> is set.</summary>
     ValueTask CloseAsync(StreamErrorCondition? error, string? text = null);

@@ -16,17 +16,20 @@ internal readonly record struct OutboundStanza(XmppElement Stanza, int Size)
         return size > int.MaxValue ? int.MaxValue : (int)size;
     }
 
+    // Indexed loops: a foreach over the IReadOnlyList properties would box an enumerator on every send.
     private static long Estimate(XmppElement element)
     {
         long size = (2L * element.Name.Length) + 5; // <name ...></name>
-        foreach (var attribute in element.Attributes)
+        var attributes = element.Attributes;
+        for (var i = 0; i < attributes.Count; i++)
         {
-            size += attribute.Name.Length + attribute.Value.Length + 4; // ' name=''
+            size += attributes[i].Name.Length + attributes[i].Value.Length + 4; // ' name=''
         }
 
-        foreach (var node in element.Nodes)
+        var nodes = element.Nodes;
+        for (var i = 0; i < nodes.Count; i++)
         {
-            size += node switch
+            size += nodes[i] switch
             {
                 XmppElement child => Estimate(child),
                 XmppText text => text.Value.Length,

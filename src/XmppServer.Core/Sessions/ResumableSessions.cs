@@ -16,6 +16,9 @@ internal sealed class ResumableSessions
     public ClientSession? Find(string id, Jid user)
         => _sessions.TryGetValue(id, out var session) && session.Jid.Bare == user ? session : null;
 
+    /// <summary>Every hibernating session, whatever its window (shutdown ends them all).</summary>
+    public IEnumerable<ClientSession> Hibernating() => _sessions.Values.Where(session => session.IsHibernating);
+
     /// <summary>Hibernating sessions whose resumption window closed before <paramref name="now"/> - <paramref name="window"/>.</summary>
     public IEnumerable<ClientSession> Expired(long now, TimeSpan window)
     {

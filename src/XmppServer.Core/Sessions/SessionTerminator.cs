@@ -35,7 +35,8 @@ internal sealed partial class SessionTerminator(
             }
         }
 
-        // Stanzas still queued never reached the client (RFC 6121 §8.5.3.2.1).
+        // Stanzas still queued never reached the client (RFC 6121 §8.5.3.2.1), nor did those an outbound filter held:
+        // MarkClosing put them in the queue.
         while (session.Outbound.TryRead(out var queued))
         {
             session.Dequeued(queued.Size);
@@ -63,6 +64,9 @@ internal sealed partial class SessionTerminator(
     {
         try
         {
+            // Anything not listed is dropped. Presence above all: RFC 6121 §8.5.3.2.2, availability for a full JID
+            // with no resource is silently ignored (the contact's current presence reaches the next session by probe,
+            // §4.3), and a subscription request is kept by the roster and sent again at the next login (§3.1.3).
             switch (stanza.Name)
             {
                 // RFC 6121 §5.2.2: an unknown message type counts as normal; headline, groupchat and error are not

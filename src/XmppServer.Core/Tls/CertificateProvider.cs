@@ -10,7 +10,9 @@ namespace XmppServer.Core.Tls;
 
 /// <summary>
 /// The server certificate: loaded from the configured PEM files, or made once and kept in the data directory when
-/// none is configured, so that a fresh install speaks TLS from its first start.
+/// none is configured, so that a fresh install speaks TLS from its first start. <see cref="Reload"/> reads the files
+/// again (on SIGHUP, see <see cref="CertificateReloadService"/>): later handshakes use the new certificate, while
+/// connections already encrypted keep the one they negotiated.
 /// </summary>
 public sealed partial class CertificateProvider
 {
@@ -19,20 +21,64 @@ public sealed partial class CertificateProvider
 
     private static readonly string[] DefaultServiceSubdomains = ["conference", "upload", "proxy", "pubsub"];
 
-    private readonly Lazy<SslStreamCertificateContext> _context;
+    private readonly XmppServerOptions _server;
+    private readonly TlsOptions _tls;
+    private readonly ILogger<CertificateProvider> _logger;
+    private readonly Lock _loadLock = new();
+    private volatile SslStreamCertificateContext? _context;
 
     public CertificateProvider(IOptions<XmppServerOptions> server, IOptions<TlsOptions> tls, ILogger<CertificateProvider> logger)
     {
-        _context = new Lazy<SslStreamCertificateContext>(() => Load(server.Value, tls.Value, logger), LazyThreadSafetyMode.ExecutionAndPublication);
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(tls);
+        _server = server.Value;
+        _tls = tls.Value;
+        _logger = logger;
     }
 
-    /// <summary>The certificate with its chain, built once and shared by every TLS handshake.</summary>
-    public SslStreamCertificateContext Context => _context.Value;
+    /// <summary>The current certificate with its chain, shared by every TLS handshake until the next reload.</summary>
+    public SslStreamCertificateContext Context
+    {
+        get
+        {
+            if (_context is { } context)
+            {
+                return context;
+            }
+
+            lock (_loadLock)
+            {
+                return _context ??= Load(_server, _tls, _logger);
+            }
+        }
+    }
 
     public X509Certificate2 Certificate => Context.TargetCertificate;
 
     /// <summary>Loads or creates the certificate now, so a bad configuration fails start-up rather than the first client.</summary>
-    public void EnsureLoaded() => _ = _context.Value;
+    public void EnsureLoaded() => _ = Context;
+
+    /// <summary>
+    /// Reads the certificate and key files again. On success new handshakes use them and true is returned; when the
+    /// files cannot be read (a half-written renewal, a key that does not match) the error is logged and the
+    /// certificate in use stays, so a bad renewal never takes the server off the air.
+    /// </summary>
+    public bool Reload()
+    {
+        lock (_loadLock)
+        {
+            try
+            {
+                _context = Load(_server, _tls, _logger);
+                return true;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+            {
+                Log.ReloadFailed(_logger, ex);
+                return false;
+            }
+        }
+    }
 
     private static SslStreamCertificateContext Load(XmppServerOptions server, TlsOptions tls, ILogger logger)
     {
@@ -125,5 +171,8 @@ public sealed partial class CertificateProvider
 
         [LoggerMessage(101, LogLevel.Information, "TLS certificate {Subject}, SHA-256 fingerprint {Fingerprint}, valid until {NotAfter}", EventName = "CertificateLoaded")]
         public static partial void CertificateLoaded(ILogger logger, string subject, string fingerprint, DateTime notAfter);
+
+        [LoggerMessage(102, LogLevel.Error, "Reloading the TLS certificate failed; the current one stays in use", EventName = "CertificateReloadFailed")]
+        public static partial void ReloadFailed(ILogger logger, Exception exception);
     }
 }

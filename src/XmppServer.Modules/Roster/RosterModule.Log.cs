@@ -18,5 +18,9 @@ public sealed partial class RosterModule
         [LoggerMessage(EventId = 2102, EventName = "SubscriptionDropped", Level = LogLevel.Debug,
             Message = "Inbound presence type {Type} from {Contact} to {Jid} changes nothing and is dropped")]
         public static partial void SubscriptionDropped(ILogger logger, string type, Jid contact, Jid jid);
+
+        [LoggerMessage(EventId = 2103, EventName = "SubscriptionRateLimited", Level = LogLevel.Warning,
+            Message = "{Jid} sent more than {PerMinute} subscription requests in a minute; the request was refused")]
+        public static partial void SubscriptionRateLimited(ILogger logger, Jid jid, int perMinute);
     }
 }

@@ -23,6 +23,18 @@ public sealed partial class RosterModule
             return true;
         }
 
+        if (type == SubscriptionType.Subscribe && !_subscriptionRequests.TryTake(user))
+        {
+            // Subscription spam: past Xmpp:Roster:MaxSubscriptionRequestsPerMinute the request goes nowhere and
+            // changes no roster. RFC 6120 §8.3.3.12 policy-violation with type "wait" (the local policy is a rate;
+            // retrying later works) rather than §8.3.3.18 resource-constraint, which would blame the server's load.
+            // Both are core conditions every client shows; the text says what to do.
+            Log.SubscriptionRateLimited(logger, user, _options.MaxSubscriptionRequestsPerMinute);
+            var error = XmppErrors.ErrorReply(context.Stanza, StanzaErrorCondition.PolicyViolation, StanzaErrorType.Wait, "Too many subscription requests; try again in a minute.");
+            await router.RouteAsync(error, cancellationToken);
+            return true;
+        }
+
         var outcome = default(SubscriptionOutcome);
         var update = await store.UpdateAsync(
             user,

@@ -20,9 +20,11 @@ public sealed partial class RosterModule(
     IStanzaRouter router,
     ISessionManager sessions,
     IOptions<RosterOptions> options,
-    ILogger<RosterModule> logger) : IXmppModule
+    ILogger<RosterModule> logger,
+    TimeProvider? timeProvider = null) : IXmppModule
 {
     private readonly RosterOptions _options = options.Value;
+    private readonly SubscriptionRateLimiter _subscriptionRequests = new(options.Value.MaxSubscriptionRequestsPerMinute, timeProvider ?? TimeProvider.System);
     private long _pushCounter;
 
     public void Configure(IModuleBuilder module)

@@ -14,6 +14,13 @@ public sealed class RosterOptions
     [Range(1, 1_000_000)]
     public int MaxItems { get; set; } = 1000;
 
+    /// <summary>
+    /// Presence subscription requests (RFC 6121 §3.1) one account may send per minute; more are bounced with
+    /// policy-violation. 0 turns the limit off.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxSubscriptionRequestsPerMinute { get; set; } = 20;
+
     /// <summary>Longest item name, in characters (RFC 6121 §2.3.3: longer is not-acceptable).</summary>
     [Range(1, 65_536)]
     public int MaxNameLength { get; set; } = 1024;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using XmppServer.Core.Accounts;
 using XmppServer.Core.Hosting;
 using XmppServer.Modules.Carbons;
+using XmppServer.Modules.Csi;
 using XmppServer.Modules.Disco;
 using XmppServer.Modules.Mam;
 using XmppServer.Modules.Offline;
@@ -31,6 +32,7 @@ internal static class ServerComposition
         services.AddOptionsWithValidateOnStart<OfflineOptions, OfflineOptionsValidator>().Bind(configuration.GetSection(OfflineOptions.SectionName));
         services.AddOptionsWithValidateOnStart<DiscoOptions, DiscoOptionsValidator>().Bind(configuration.GetSection(DiscoOptions.SectionName));
         services.AddOptionsWithValidateOnStart<MamOptions, MamOptionsValidator>().Bind(configuration.GetSection(MamOptions.SectionName));
+        services.AddOptionsWithValidateOnStart<CsiOptions, CsiOptionsValidator>().Bind(configuration.GetSection(CsiOptions.SectionName));
         services.AddOptions<VersionOptions>().Bind(configuration.GetSection(VersionOptions.SectionName));
         services.AddSingleton<IDiscoAccountAccess, RosterDiscoAccess>();
         services.AddXmppModule<DiscoModule>();
@@ -39,6 +41,7 @@ internal static class ServerComposition
         services.AddXmppModule<MamModule>();
         services.AddXmppModule<OfflineModule>();
         services.AddXmppModule<CarbonsModule>();
+        services.AddXmppModule<CsiModule>();
         services.AddXmppModule<PingModule>();
         services.AddXmppModule<VersionModule>();
         services.AddXmppModule<TimeModule>();

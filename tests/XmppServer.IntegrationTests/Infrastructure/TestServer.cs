@@ -14,16 +14,17 @@ namespace XmppServer.IntegrationTests.Infrastructure;
 /// certificate, real sockets and TLS). Each test class gets its own. A server can be stopped and another started on
 /// the same data directory, to test what survives a restart.
 /// </summary>
-public sealed class TestServer : IAsyncDisposable
+public sealed class TestServer : IXmppServerEndpoint, IAsyncDisposable
 {
     public const string Domain = "localhost";
 
     private readonly WebApplication _app;
     private bool _stopped;
 
-    private TestServer(WebApplication app, string dataDirectory, int port, int tlsPort)
+    private TestServer(WebApplication app, string dataDirectory, int port, int tlsPort, string? certificatePath)
     {
         _app = app;
+        CertificatePath = certificatePath ?? Path.Combine(dataDirectory, CertificateProvider.GeneratedCertificateFile);
         DataDirectory = dataDirectory;
         Port = port;
         TlsPort = tlsPort;
@@ -37,7 +38,8 @@ public sealed class TestServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public string CertificatePath => Path.Combine(DataDirectory, CertificateProvider.GeneratedCertificateFile);
+    /// <summary>The certificate file the server serves: Xmpp:Tls:CertificatePath when set, else the generated one.</summary>
+    public string CertificatePath { get; }
 
     /// <param name="settings">Configuration overrides, for example <c>["Xmpp:Offline:MaxMessagesPerUser"] = "2"</c>.</param>
     /// <param name="dataDirectory">An existing data directory to reuse (that of a stopped server); a new one when null.</param>
@@ -76,7 +78,7 @@ public sealed class TestServer : IAsyncDisposable
             try
             {
                 await app.StartAsync();
-                return new TestServer(app, dataDirectory, port, tlsPort);
+                return new TestServer(app, dataDirectory, port, tlsPort, values.GetValueOrDefault("Xmpp:Tls:CertificatePath") is { Length: > 0 } path ? path : null);
             }
             catch (IOException) when (attempt < 5)
             {
@@ -124,7 +126,7 @@ public sealed class TestServer : IAsyncDisposable
     /// A free port below Linux's ephemeral range (32768 and up), so that no outgoing connection of the tests can take
     /// it between this check and the server's bind.
     /// </summary>
-    private static int FreePort()
+    internal static int FreePort()
     {
         while (true)
         {

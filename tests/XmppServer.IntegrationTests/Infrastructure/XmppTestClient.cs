@@ -22,6 +22,7 @@ public sealed class XmppTestClient : IAsyncDisposable
     private PipeReader _reader;
     private XmppStreamParser _parser = NewParser();
     private bool _disposed;
+    private System.Security.Authentication.SslProtocols _tlsProtocols;
 
     private XmppTestClient(TcpClient tcp, Stream stream, X509Certificate2 trusted)
     {
@@ -38,13 +39,29 @@ public sealed class XmppTestClient : IAsyncDisposable
     /// <summary>RFC 5929 tls-unique of this client's TLS connection, as the client computes it.</summary>
     public byte[]? TlsUnique => _stream is SslStream ssl ? Core.Connections.ChannelBindingData.ReadTlsUnique(ssl) : null;
 
-    /// <param name="from">A loopback address to connect from (any of 127.0.0.0/8 works on Linux), to look like another source.</param>
-    public static async Task<XmppTestClient> ConnectAsync(TestServer server, bool directTls = false, System.Net.IPAddress? from = null)
+    /// <summary>SHA-1 hash (hex) of the certificate the server presented, once TLS is up.</summary>
+    public string? ServerCertificateHash => (_stream as SslStream)?.RemoteCertificate?.GetCertHashString();
+
+    /// <summary>The TLS version negotiated, once TLS is up.</summary>
+    public System.Security.Authentication.SslProtocols? TlsProtocol => (_stream as SslStream)?.SslProtocol;
+
+    /// <summary>The cipher suite negotiated, once TLS is up.</summary>
+    public TlsCipherSuite? TlsCipherSuite => (_stream as SslStream)?.NegotiatedCipherSuite;
+
+    /// <param name="server">The server to connect to.</param>
+    /// <param name="directTls">Connect to the direct TLS port (XEP-0368) and start TLS at once.</param>
+    /// <param name="tlsProtocols">TLS versions the client offers; None leaves the choice to the system.</param>
+    /// <param name="localAddress">The loopback address to connect from (127.0.0.2 ...), to appear as another source.</param>
+    public static async Task<XmppTestClient> ConnectAsync(
+        IXmppServerEndpoint server,
+        bool directTls = false,
+        System.Security.Authentication.SslProtocols tlsProtocols = System.Security.Authentication.SslProtocols.None,
+        System.Net.IPAddress? localAddress = null)
     {
-        var tcp = from is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(from, 0));
+        var tcp = localAddress is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(localAddress, 0));
         await tcp.ConnectAsync("127.0.0.1", directTls ? server.TlsPort : server.Port);
         var trusted = X509CertificateLoader.LoadCertificateFromFile(server.CertificatePath);
-        var client = new XmppTestClient(tcp, tcp.GetStream(), trusted);
+        var client = new XmppTestClient(tcp, tcp.GetStream(), trusted) { _tlsProtocols = tlsProtocols };
         if (directTls)
         {
             await client.WrapTlsAsync();
@@ -54,9 +71,9 @@ public sealed class XmppTestClient : IAsyncDisposable
     }
 
     /// <summary>Connects, negotiates TLS and authenticates with PLAIN, then binds a resource.</summary>
-    public static async Task<XmppTestClient> LoginAsync(TestServer server, Jid user, string password = "secret", string? resource = null, System.Net.IPAddress? from = null)
+    public static async Task<XmppTestClient> LoginAsync(IXmppServerEndpoint server, Jid user, string password = "secret", string? resource = null, System.Net.IPAddress? localAddress = null)
     {
-        var client = await ConnectAsync(server, from: from);
+        var client = await ConnectAsync(server, localAddress: localAddress);
         await client.OpenStreamAsync();
         await client.StartTlsAsync();
         await client.AuthenticatePlainAsync(user.Local!, password);
@@ -316,7 +333,7 @@ public sealed class XmppTestClient : IAsyncDisposable
         await _reader.CompleteAsync();
         var ssl = new SslStream(_stream, leaveInnerStreamOpen: false, (_, certificate, _, _) =>
             certificate is not null && certificate.GetCertHashString() == _trustedCertificate.GetCertHashString());
-        await ssl.AuthenticateAsClientAsync(TestServer.Domain);
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = TestServer.Domain, EnabledSslProtocols = _tlsProtocols });
         _stream = ssl;
         _reader = PipeReader.Create(ssl, new StreamPipeReaderOptions(leaveOpen: true));
         _parser = NewParser();

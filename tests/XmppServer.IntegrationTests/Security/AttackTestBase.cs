@@ -91,8 +91,8 @@ public abstract class AttackTestBase(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>Alice and Bob log in (from the given loopback addresses) and Bob receives Alice's message.</summary>
     protected async Task HonestClientsExchangeAMessageAsync(IPAddress? aliceFrom = null, IPAddress? bobFrom = null)
     {
-        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "honest", from: bobFrom);
-        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "honest", from: aliceFrom);
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "honest", localAddress: bobFrom);
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "honest", localAddress: aliceFrom);
         var id = "honest-" + Guid.NewGuid().ToString("N");
 
         await alice.SendAsync($"<message to='bob@localhost/honest' type='chat' id='{id}'><body>still here</body></message>");

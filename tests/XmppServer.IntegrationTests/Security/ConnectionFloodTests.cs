@@ -90,13 +90,13 @@ public sealed class ConnectionFloodTests(ITestOutputHelper output) : AttackTestB
         {
             for (var i = 0; i < 5; i++)
             {
-                flood.Add(await XmppTestClient.ConnectAsync(Server, from: IPAddress.Parse($"127.0.1.{i + 1}")));
+                flood.Add(await XmppTestClient.ConnectAsync(Server, localAddress: IPAddress.Parse($"127.0.1.{i + 1}")));
             }
 
             await WaitUntilAsync(() => admission.Unauthenticated == 5, "five unauthenticated connections counted");
 
             // RFC 6120 §4.9.3.17: the server lacks the resources for another stream now, whoever asks.
-            await using (var sixth = await XmppTestClient.ConnectAsync(Server, from: IPAddress.Parse("127.0.1.6")))
+            await using (var sixth = await XmppTestClient.ConnectAsync(Server, localAddress: IPAddress.Parse("127.0.1.6")))
             {
                 var sixthWatch = Stopwatch.StartNew();
                 await sixth.SendAsync(Header);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using XmppServer.LoadTest.Stats;
 
 namespace XmppServer.LoadTest.Reporting;
 
@@ -28,6 +29,18 @@ internal sealed class Report
         => _rows.Add(new(_section, key, label, double.IsFinite(value) ? Math.Round(value, decimals) : null, unit, decimals));
 
     public void Add(string key, string label, string? value) => _rows.Add(new(_section, key, label, value, string.Empty, 0));
+
+    /// <summary>Samples, p50, p99, max and mean of a latency histogram in milliseconds. Without samples the figures
+    /// are n/a (null), not 0: a run in which nothing was measured must not read as one in which everything was fast.</summary>
+    public void AddLatency(string key, string label, LatencyHistogram histogram)
+    {
+        var empty = histogram.Count == 0;
+        Add(key + "_count", label + " samples", histogram.Count);
+        Add(key + "_p50_ms", label + " p50", empty ? double.NaN : histogram.Percentile(50) / 1000.0, "ms", 3);
+        Add(key + "_p99_ms", label + " p99", empty ? double.NaN : histogram.Percentile(99) / 1000.0, "ms", 3);
+        Add(key + "_max_ms", label + " max", empty ? double.NaN : histogram.Max / 1000.0, "ms", 3);
+        Add(key + "_mean_ms", label + " mean", empty ? double.NaN : histogram.Mean / 1000.0, "ms", 3);
+    }
 
     public object? Get(string key) => _rows.FirstOrDefault(r => r.Key == key)?.Value;
 

@@ -32,14 +32,7 @@ internal sealed class CoordinatorContext
         }
     }
 
-    public void AddLatency(string key, string label, LatencyHistogram histogram)
-    {
-        Report.Add(key + "_count", label + " samples", histogram.Count);
-        Report.Add(key + "_p50_ms", label + " p50", histogram.Percentile(50) / 1000.0, "ms", 3);
-        Report.Add(key + "_p99_ms", label + " p99", histogram.Percentile(99) / 1000.0, "ms", 3);
-        Report.Add(key + "_max_ms", label + " max", histogram.Max / 1000.0, "ms", 3);
-        Report.Add(key + "_mean_ms", label + " mean", histogram.Mean / 1000.0, "ms", 3);
-    }
+    public void AddLatency(string key, string label, LatencyHistogram histogram) => Report.AddLatency(key, label, histogram);
 
     public void AddFailures(string prefix, Aggregate aggregate)
     {

@@ -44,10 +44,20 @@ internal sealed class FakeSession(Jid jid) : IXmppSession
         return this;
     }
 
+    public IOutboundFilter? OutboundFilter { get; private set; }
+
+    /// <summary>Like the core's session: through the filter when one is installed, else straight to <see cref="Sent"/>.</summary>
     public bool Send(XmppElement stanza)
+        => OutboundFilter is { } filter ? filter.Send(stanza, new RecordingQueue(this)) : Record(stanza);
+
+    public void SetOutboundFilter(IOutboundFilter? filter)
     {
-        Sent.Enqueue(stanza);
-        return !IsClosed;
+        var previous = OutboundFilter;
+        OutboundFilter = filter;
+        if (previous is not null && !ReferenceEquals(previous, filter))
+        {
+            previous.Release(new RecordingQueue(this));
+        }
     }
 
     public ValueTask CloseAsync(StreamErrorCondition? error, string? text = null)
@@ -55,6 +65,12 @@ internal sealed class FakeSession(Jid jid) : IXmppSession
         IsClosed = true;
         ClosedWith = error;
         return ValueTask.CompletedTask;
+    }
+
+    private bool Record(XmppElement stanza)
+    {
+        Sent.Enqueue(stanza);
+        return !IsClosed;
     }
 
     public List<XmppElement> TakeSent()
@@ -66,5 +82,10 @@ internal sealed class FakeSession(Jid jid) : IXmppSession
         }
 
         return list;
+    }
+
+    private sealed class RecordingQueue(FakeSession session) : IOutboundQueue
+    {
+        public bool Enqueue(XmppElement stanza) => session.Record(stanza);
     }
 }

@@ -121,11 +121,15 @@ public sealed class RosterModuleOverSqliteTests : IAsyncLifetime
 
         public int Count => 1;
 
+        public IOutboundFilter? OutboundFilter => null;
+
         public bool Send(XmppElement stanza)
         {
             Sent.Add(stanza);
             return true;
         }
+
+        public void SetOutboundFilter(IOutboundFilter? filter) => throw new NotSupportedException("The roster never filters a session's stanzas.");
 
         public ValueTask CloseAsync(StreamErrorCondition? error, string? text = null) => ValueTask.CompletedTask;
 

@@ -1,0 +1,61 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+
+namespace XmppServer.Core.Tls;
+
+/// <summary>
+/// The TLS settings of every client connection: TLS 1.2 and 1.3 only, and where the platform lets us choose (Linux,
+/// macOS), only forward-secret AEAD cipher suites.
+/// </summary>
+internal static class TlsPolicy
+{
+    /// <summary>
+    /// RFC 8996 deprecates TLS 1.0 and 1.1; RFC 9325 §3.1.1 asks for TLS 1.2 at least and TLS 1.3 where possible.
+    /// </summary>
+    public const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+
+    /// <summary>
+    /// RFC 8446 §9.1 TLS 1.3 suites, then RFC 9325 §4.2's recommended TLS 1.2 suites: ECDHE key exchange (forward
+    /// secrecy) with an AEAD cipher (GCM, ChaCha20-Poly1305). No CBC, no RSA key transport, no SHA-1 MACs.
+    /// </summary>
+    public static readonly IReadOnlyList<TlsCipherSuite> CipherSuites =
+    [
+        TlsCipherSuite.TLS_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ];
+
+    // Built once: the policy is immutable and shared by every handshake.
+    private static readonly CipherSuitesPolicy? Policy = CreatePolicy();
+
+    /// <summary>The options of one server handshake with <paramref name="certificate"/>.</summary>
+    public static SslServerAuthenticationOptions ServerOptions(SslStreamCertificateContext certificate)
+    {
+        var options = new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = certificate,
+            EnabledSslProtocols = Protocols,
+            ClientCertificateRequired = false,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        };
+        if (Policy is not null && (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()))
+        {
+            options.CipherSuitesPolicy = Policy;
+        }
+
+        return options;
+    }
+
+    private static CipherSuitesPolicy? CreatePolicy()
+        // Windows (SChannel) takes its suites from the system configuration and refuses a policy object.
+        => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()
+            ? new CipherSuitesPolicy(CipherSuites)
+            : null;
+}
