@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using XmppServer.Protocol;
 
@@ -36,7 +35,7 @@ internal sealed class ConnectionAdmission
     /// </summary>
     public bool TryAdmit(IPAddress? address, out IPAddress? source, out XmppStreamException? refusal)
     {
-        source = address is null || IsExempt(address) ? null : SourceKey(address);
+        source = address is null || IsExempt(address) ? null : SourceAddress.Key(address);
         if (source is not null && !TryIncrementSource(source))
         {
             // RFC 6120 §4.9.3.14: the source broke a local policy (too many streams); the text names it.
@@ -81,28 +80,7 @@ internal sealed class ConnectionAdmission
     }
 
     /// <summary>Open connections counted for the source of <paramref name="address"/>.</summary>
-    public int CountFor(IPAddress address) => _perSource.TryGetValue(SourceKey(address), out var count) ? count : 0;
-
-    /// <summary>
-    /// The source a connection counts against: an IPv4 address (also when mapped into IPv6), or an IPv6 /64, the
-    /// block one subscriber usually holds (RFC 6177 recommends at least a /64 per site).
-    /// </summary>
-    internal static IPAddress SourceKey(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            return address.MapToIPv4();
-        }
-
-        if (address.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            return address;
-        }
-
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new IPAddress(bytes);
-    }
+    public int CountFor(IPAddress address) => _perSource.TryGetValue(SourceAddress.Key(address), out var count) ? count : 0;
 
     private bool IsExempt(IPAddress address)
     {
