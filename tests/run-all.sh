@@ -96,6 +96,12 @@ if [ "$rc" -ne 0 ] && [ "$t_failed" -eq 0 ]; then
     note="$note; dotnet test exited $rc without a failing test (build error, crash or timeout)"
 fi
 record "dotnet test" "$t_passed" "$t_failed" "$note"
+# The fault-injection suite (tests/XmppServer.FaultTests) prints its figures; the TRX files keep the test output.
+faults="$(grep -ho 'fault injection: [^<]*' "$work"/trx/*.trx 2>/dev/null | tail -n 1)"
+if [ -n "$faults" ]; then
+    echo "$faults"
+    summary+=("  $faults")
+fi
 
 # ---- 3. conformance against our server ---------------------------------------------------------------------------
 section "conformance (real clients against XmppServer)"

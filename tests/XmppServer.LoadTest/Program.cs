@@ -1,6 +1,7 @@
 using System.Globalization;
 using XmppServer.LoadTest;
 using XmppServer.LoadTest.Cli;
+using XmppServer.LoadTest.Faults;
 using XmppServer.LoadTest.Workers;
 
 if (args.Length >= 3 && args[0] == WorkerPool.WorkerVerb)
@@ -9,6 +10,11 @@ if (args.Length >= 3 && args[0] == WorkerPool.WorkerVerb)
         int.Parse(args[1], CultureInfo.InvariantCulture),
         int.Parse(args[2], CultureInfo.InvariantCulture),
         args[3..]);
+}
+
+if (args.Length >= 1 && args[0] == FaultCommand.Verb)
+{
+    return await FaultCommand.RunAsync(args[1..]);
 }
 
 LoadOptions options;

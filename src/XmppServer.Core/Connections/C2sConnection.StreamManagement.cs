@@ -11,8 +11,14 @@ internal sealed partial class C2sConnection
 {
     private const string Sm = Namespaces.StreamManagement;
 
+    /// <summary>How long a resumption waits for the old connection to finish the stanza it is handling.</summary>
+    private static readonly TimeSpan ResumeHandoverTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>Set when a resumption on another connection took this connection's session away.</summary>
     private volatile bool _resumedAway;
+
+    /// <summary>Completed once the read loop handles nothing more.</summary>
+    private readonly TaskCompletionSource _readLoopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private static bool IsCountedStanza(XmppElement element)
         => element.Namespace == StanzaNamespace && element.Name is "message" or "presence" or "iq";
@@ -147,7 +153,11 @@ internal sealed partial class C2sConnection
         _writeLoop = WriteLoopAsync(session, countingFromStart: true);
     }
 
-    /// <summary>Another connection resumed this one's session: stop writing for it, and let it go without ending it.</summary>
+    /// <summary>
+    /// Another connection resumed this one's session: stop writing for it, and let it go without ending it. The stanza
+    /// the read loop may be handling still completes and is counted before this returns, so that the h of
+    /// &lt;resumed/&gt; covers it (XEP-0198 §5) and the client does not send it again.
+    /// </summary>
     private async Task AbandonForResumeAsync()
     {
         _resumedAway = true;
@@ -156,6 +166,8 @@ internal sealed partial class C2sConnection
         {
             await writeLoop.WaitAsync(CloseTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+
+        await _readLoopDone.Task.WaitAsync(ResumeHandoverTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <summary>

@@ -108,6 +108,7 @@ internal sealed partial class C2sConnection : IDisposable
         }
         finally
         {
+            _readLoopDone.TrySetResult();
             await TearDownAsync();
         }
     }
@@ -234,6 +235,18 @@ internal sealed partial class C2sConnection : IDisposable
 
     private async Task ReadLoopAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await ReadElementsAsync(cancellationToken);
+        }
+        finally
+        {
+            _readLoopDone.TrySetResult();
+        }
+    }
+
+    private async Task ReadElementsAsync(CancellationToken cancellationToken)
+    {
         while (true)
         {
             var result = await _input.ReadAsync(cancellationToken);
@@ -354,7 +367,10 @@ internal sealed partial class C2sConnection : IDisposable
 
             try
             {
-                await _services.Router.ProcessFromClientAsync(session, element, kind, cancellationToken);
+                // XEP-0198 §4: a stanza read from the stream is handled to the end even when the connection dies
+                // meanwhile. Abandoned half-way and not counted, it would be sent again after resumption, and what
+                // the first attempt did (archived, delivered) would happen twice.
+                await _services.Router.ProcessFromClientAsync(session, element, kind, CancellationToken.None);
 
                 // XEP-0198 §4: a stanza counts as handled once the server has taken responsibility for it.
                 session.StreamManagement?.Handled();
@@ -451,6 +467,14 @@ internal sealed partial class C2sConnection : IDisposable
                         if (_services.TraceStanzas)
                         {
                             Log.StanzaSent(_services.Logger, Id, stanza.ToString());
+                        }
+
+                        if (stanza.Is("a", Namespaces.StreamManagement) && session.StreamManagement is { } answering)
+                        {
+                            // XEP-0198 §4: h is what was handled when the answer goes out. An answer queued on a
+                            // connection that died before writing it goes out after a resumption's <resumed h/>, and
+                            // with its old count it would take back acknowledgements the client already has.
+                            stanza.SetAttribute("h", answering.InboundHandled.ToString(System.Globalization.CultureInfo.InvariantCulture));
                         }
 
                         XmppWriter.WriteElement(_output, stanza, StanzaNamespace);

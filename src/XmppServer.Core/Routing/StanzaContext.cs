@@ -9,6 +9,13 @@ namespace XmppServer.Core.Routing;
 /// <param name="Origin">The local client session that sent it, or null (server-generated or from another server).</param>
 public sealed record StanzaContext(XmppElement Stanza, StanzaKind Kind, Jid From, Jid? To, IXmppSession? Origin)
 {
+    /// <summary>
+    /// True when the stanza was accepted, and handed to a session, once already, and is routed again because that
+    /// session ended without the client acknowledging it (XEP-0198 §5, RFC 6121 §8.5.3.2.1). Hooks that record a
+    /// stanza once on its way in (the archive) leave it as it is.
+    /// </summary>
+    public bool IsRedelivery { get; init; }
+
     /// <summary>The 'type' attribute, or null.</summary>
     public string? Type => Stanza.Type;
 

@@ -96,6 +96,21 @@ internal sealed partial class StanzaRouter(
         await RouteLocalOrRemoteAsync(new StanzaContext(stanza, kind, from, to, null), cancellationToken);
     }
 
+    /// <summary>
+    /// Routes again a stanza that an ended session never acknowledged (see <see cref="StanzaContext.IsRedelivery"/>);
+    /// 'from' and 'to' are those it was routed with the first time.
+    /// </summary>
+    internal async ValueTask RedeliverAsync(XmppElement stanza, CancellationToken cancellationToken)
+    {
+        if (!TryKind(stanza.Name, out var kind) || !Jid.TryParse(stanza.From, out var from) || !Jid.TryParse(stanza.To, out var to))
+        {
+            Log.UnroutableStanza(logger, stanza.Name);
+            return;
+        }
+
+        await RouteLocalOrRemoteAsync(new StanzaContext(stanza, kind, from, to, null) { IsRedelivery = true }, cancellationToken);
+    }
+
     public bool DeliverTo(Jid fullJid, XmppElement stanza)
         => sessions.GetClientSession(fullJid) is { } session && session.Send(stanza);
 

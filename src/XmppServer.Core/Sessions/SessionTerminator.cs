@@ -74,7 +74,7 @@ internal sealed partial class SessionTerminator(
                 case "message" when stanza.Type is not ("headline" or "groupchat" or "error"):
                     if (!WasFannedOut(session, stanza))
                     {
-                        await router.RouteAsync(stanza, CancellationToken.None);
+                        await router.RedeliverAsync(stanza, CancellationToken.None);
                     }
 
                     break;

@@ -18,8 +18,13 @@ internal sealed class StreamManagementState(string id, bool resumable)
 
     public bool Resumable { get; } = resumable;
 
-    /// <summary>XEP-0198 §4: stanzas received from the client and handled, modulo 2^32. Read loop only.</summary>
-    public uint InboundHandled { get; private set; }
+    private uint _inboundHandled;
+
+    /// <summary>
+    /// XEP-0198 §4: stanzas received from the client and handled, modulo 2^32. Counted by the read loop; the write loop
+    /// reads it when it sends an &lt;a/&gt;.
+    /// </summary>
+    public uint InboundHandled => Volatile.Read(ref _inboundHandled);
 
     /// <summary>True while an &lt;r/&gt; of ours is unanswered; one outstanding request is enough.</summary>
     public bool RequestPending { get; set; }
@@ -39,7 +44,7 @@ internal sealed class StreamManagementState(string id, bool resumable)
     public long UnackedBytes => Volatile.Read(ref _unackedBytes);
 
     /// <summary>XEP-0198 §4: counts a handled inbound stanza; the counter wraps at 2^32.</summary>
-    public void Handled() => InboundHandled = unchecked(InboundHandled + 1);
+    public void Handled() => Volatile.Write(ref _inboundHandled, unchecked(_inboundHandled + 1));
 
     /// <summary>
     /// A stanza written to the client: kept until the client acknowledges it, and charged to the session's byte

@@ -121,7 +121,9 @@ public sealed partial class MamModule : IXmppModule
     /// <summary>A message arrives for a local account: it goes into the recipient's archive before delivery.</summary>
     private async ValueTask<bool> ArchiveReceivedAsync(StanzaContext context, CancellationToken cancellationToken)
     {
-        if (context.To is not { Local: not null } to)
+        // A message routed again after its session ended unacknowledged is in the archive already, and carries the
+        // stanza-id it was given then: archiving it anew would give the user the same message twice under two ids.
+        if (context.To is not { Local: not null } to || context.IsRedelivery)
         {
             return false;
         }

@@ -73,19 +73,70 @@ public sealed class OfflineModule : IXmppModule
         // XEP-0160 §4: a server that stores offline messages advertises "msgoffline".
         module.AddFeature(Feature);
         module.Hook(new StanzaHookKey(StanzaKind.Message, StanzaDirection.Undeliverable, AddressKind.Bare), StoreAsync);
+
+        // After the archive's hook (which stamps the stanza-id the stored copy must carry).
+        module.Hook(new StanzaHookKey(StanzaKind.Message, StanzaDirection.Inbound, AddressKind.Bare), HoldBehindStoredAsync);
         module.On<PresenceBroadcastRequested>(OnPresenceAsync);
         module.On<OutboundQueueDrained>(OnQueueDrainedAsync);
         module.On<UserDeleted>(OnUserDeletedAsync);
     }
 
-    private async ValueTask<bool> StoreAsync(StanzaContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// A message for the bare JID while the resources it would go to have just become available and are still owed
+    /// their stored messages (XEP-0160 §2): delivered live it would overtake older messages of the same sender still
+    /// in storage (RFC 6120 §10.1 keeps one sender's stanzas in order). It joins them instead, and the flush delivers
+    /// it after them.
+    /// </summary>
+    private async ValueTask<bool> HoldBehindStoredAsync(StanzaContext context, CancellationToken cancellationToken)
     {
-        if (context.To is not { Local: not null } to)
+        if (context.To is not { Local: not null } to || !IsOwedStoredMessages(to.Bare)
+            || OfflineStoragePolicy.Decide(context.Stanza) != OfflineDecision.Store)
         {
             return false;
         }
 
-        var user = to.Bare;
+        // Storage full or failing: better live and early than not at all.
+        return await StoreAsync(context, to.Bare, bounceWhenFull: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// True when the resources a message for the bare JID goes to (RFC 6121 §8.5.2.1.1: available, and of the highest
+    /// non-negative priority) have all become available without having been given the stored messages yet.
+    /// </summary>
+    private bool IsOwedStoredMessages(Jid user)
+    {
+        var sessions = _sessions.GetSessions(user);
+        var best = -1;
+        foreach (var session in sessions)
+        {
+            if (session.IsAvailable && session.Priority > best)
+            {
+                best = session.Priority;
+            }
+        }
+
+        if (best < 0)
+        {
+            return false;
+        }
+
+        foreach (var session in sessions)
+        {
+            if (session.IsAvailable && session.Priority == best
+                && ReferenceEquals(session.Items.Get<OfflineSessionState>(), OfflineSessionState.Delivered))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private ValueTask<bool> StoreAsync(StanzaContext context, CancellationToken cancellationToken)
+        => context.To is { Local: not null } to ? StoreAsync(context, to.Bare, bounceWhenFull: true, cancellationToken) : ValueTask.FromResult(false);
+
+    private async ValueTask<bool> StoreAsync(StanzaContext context, Jid user, bool bounceWhenFull, CancellationToken cancellationToken)
+    {
         switch (OfflineStoragePolicy.Decide(context.Stanza))
         {
             case OfflineDecision.Refuse:
@@ -111,6 +162,11 @@ public sealed class OfflineModule : IXmppModule
             // Not stored means not accepted: returning false lets the router bounce service-unavailable, so the
             // sender knows the message went nowhere (RFC 6121 §8.5.2.2.1).
             Log.StoreFailed(_logger, user, exception);
+            return false;
+        }
+
+        if (result == OfflineStoreResult.Full && !bounceWhenFull)
+        {
             return false;
         }
 
@@ -157,8 +213,11 @@ public sealed class OfflineModule : IXmppModule
             return;
         }
 
-        session.Items.Set(OfflineSessionState.Delivered);
+        // Until the flush is over, new messages for this resource join the stored ones (HoldBehindStoredAsync). A flush
+        // that fails leaves it so: each new message is then stored and flushes again, oldest first.
+        session.Items.Set(OfflineSessionState.Flushing);
         await DeliverAsync(session, cancellationToken);
+        session.Items.Set(OfflineSessionState.Delivered);
     }
 
     /// <summary>A flush stopped at a full queue goes on once the client has read half of it.</summary>

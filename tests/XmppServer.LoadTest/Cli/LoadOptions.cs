@@ -24,6 +24,7 @@ internal sealed class LoadOptions
                   disconnect after login unless --stay
           chat    --users online users in pairs send 1:1 chat messages at --rate per second in total for --duration
                   seconds; end-to-end latency, delivered, lost (after --drain seconds), duplicates
+          faults  exactly-once, in-order delivery through cut links and server restarts (see 'faults --help')
 
         target (loopback only)
           --host ADDR            127.0.0.0/8, ::1 or localhost (default 127.0.0.1)

@@ -37,7 +37,20 @@ internal sealed class InMemoryOfflineStore : IOfflineStore
         }
     }
 
-    public ValueTask<IReadOnlyList<OfflineMessage>> LoadAsync(Jid user, CancellationToken cancellationToken)
+    /// <summary>When set, a load waits for it before reading (a slow database, to hold a flush half-way).</summary>
+    public Task? LoadGate { get; set; }
+
+    public async ValueTask<IReadOnlyList<OfflineMessage>> LoadAsync(Jid user, CancellationToken cancellationToken)
+    {
+        if (LoadGate is { } gate)
+        {
+            await gate;
+        }
+
+        return Load(user);
+    }
+
+    private IReadOnlyList<OfflineMessage> Load(Jid user)
     {
         lock (_lock)
         {
@@ -46,7 +59,7 @@ internal sealed class InMemoryOfflineStore : IOfflineStore
                 .Where(m => m.User == user)
                 .Select(m => m.Message with { Stanza = m.Message.Stanza.Clone() })
                 .ToList();
-            return ValueTask.FromResult(list);
+            return list;
         }
     }
 

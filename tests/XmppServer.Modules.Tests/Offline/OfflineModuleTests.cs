@@ -228,6 +228,73 @@ public sealed class OfflineModuleTests
     }
 
     [Fact]
+    public async Task NewMessage_ForAResourceAvailableButNotYetGivenTheStoredOnes_IsDeliveredAfterThem()
+    {
+        var host = CreateHost();
+        await UndeliverableAsync(host, Message("chat", Body("first")));
+
+        // The core has made the resource available; the presence event that flushes the store has not run yet.
+        var session = host.Sessions.Add("juliet@capulet.lit/balcony").MakeAvailable();
+        var held = await InboundAsync(host, Message("chat", Body("second")));
+        await PresenceAsync(host, session, isInitial: true);
+
+        Assert.True(held);
+        Assert.Equal(["first", "second"], session.TakeSent().Select(m => m.ElementText("body", Namespaces.Client)));
+        Assert.Equal(0, await _store.CountAsync(Juliet, default));
+    }
+
+    [Fact]
+    public async Task NewMessage_WhileTheStoreIsBeingFlushed_IsDeliveredAfterTheStoredOnes()
+    {
+        var host = CreateHost();
+        await UndeliverableAsync(host, Message("chat", Body("first")));
+        var session = host.Sessions.Add("juliet@capulet.lit/balcony").MakeAvailable();
+        var load = new TaskCompletionSource();
+        _store.LoadGate = load.Task;
+
+        var flush = PresenceAsync(host, session, isInitial: true).AsTask();
+        var inbound = InboundAsync(host, Message("chat", Body("second"))).AsTask();
+        load.SetResult();
+        await flush;
+
+        Assert.True(await inbound);
+        Assert.Equal(["first", "second"], session.TakeSent().Select(m => m.ElementText("body", Namespaces.Client)));
+    }
+
+    [Fact]
+    public async Task NewMessage_AfterTheFlush_IsLeftToLiveDelivery()
+    {
+        var host = CreateHost();
+        var session = host.Sessions.Add("juliet@capulet.lit/balcony").MakeAvailable();
+        await PresenceAsync(host, session, isInitial: true);
+
+        Assert.False(await InboundAsync(host, Message("chat", Body("live"))));
+        Assert.Equal(0, await _store.CountAsync(Juliet, default));
+    }
+
+    [Fact]
+    public async Task NewMessage_WhenAResourceOfTheTopPriorityWasGivenTheStoredOnes_IsLeftToLiveDelivery()
+    {
+        var host = CreateHost();
+        var phone = host.Sessions.Add("juliet@capulet.lit/phone").MakeAvailable();
+        await PresenceAsync(host, phone, isInitial: true);
+        host.Sessions.Add("juliet@capulet.lit/laptop").MakeAvailable();
+
+        Assert.False(await InboundAsync(host, Message("chat", Body("live"))));
+    }
+
+    [Theory]
+    [InlineData("headline")]
+    [InlineData("groupchat")]
+    public async Task NewMessage_NotStorable_IsLeftToLiveDelivery_EvenBeforeTheFlush(string type)
+    {
+        var host = CreateHost();
+        host.Sessions.Add("juliet@capulet.lit/balcony").MakeAvailable();
+
+        Assert.False(await InboundAsync(host, Message(type, Body("now"))));
+    }
+
+    [Fact]
     public async Task Undeliverable_ResourceBecameAvailableMeanwhile_DeliveredAtOnce()
     {
         var host = CreateHost();
@@ -450,6 +517,9 @@ public sealed class OfflineModuleTests
 
     private static ValueTask<bool> UndeliverableAsync(ModuleTestHost host, XmppElement message)
         => host.RunHooksAsync(StanzaDirection.Undeliverable, message, origin: null);
+
+    private static ValueTask<bool> InboundAsync(ModuleTestHost host, XmppElement message)
+        => host.RunHooksAsync(StanzaDirection.Inbound, message, origin: null);
 
     private static ValueTask PresenceAsync(ModuleTestHost host, FakeSession session, bool isInitial, bool wasAvailable = false)
         => host.Registry.PublishAsync(new PresenceBroadcastRequested(session, session.Presence!, wasAvailable, isInitial), default);
