@@ -17,4 +17,22 @@ public sealed class XmppParserOptions
 
     /// <summary>Longest element or attribute name, prefix included, in bytes.</summary>
     public int MaxNameBytes { get; set; } = 256;
+
+    /// <summary>
+    /// Longest attribute value, in characters once references are resolved. XMPP's attribute values are addresses
+    /// (a JID is at most 3071 bytes, RFC 7622 §3.1), ids, languages and the odd URL: 32 Ki leaves room for all of them.
+    /// </summary>
+    public int MaxAttributeValueLength { get; set; } = 32 * 1024;
+
+    /// <summary>
+    /// Longest run of character data in one element, in characters once references and CDATA sections are resolved.
+    /// Half the stanza limit: a long pasted message or a base64 avatar (XEP-0153 asks for under 8 KiB) fits many times.
+    /// </summary>
+    public int MaxTextLength { get; set; } = 128 * 1024;
+
+    /// <summary>
+    /// Most namespace declarations on one element. Real streams use one to three (the stream header: the default and
+    /// the stream prefix); the bound keeps the bindings in scope, and so each prefix lookup, small.
+    /// </summary>
+    public int MaxNamespaceDeclarations { get; set; } = 16;
 }

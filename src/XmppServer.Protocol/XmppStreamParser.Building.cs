@@ -145,7 +145,7 @@ public sealed partial class XmppStreamParser
         var qname = ScanQName(data, ref pos);
 
         var count = 0;
-        var hasDeclarations = false;
+        var declarations = 0;
         var hasPrefixedAttributes = false;
         while (true)
         {
@@ -189,7 +189,10 @@ public sealed partial class XmppStreamParser
             var attribute = ParseAttribute(data, ref pos);
             if (attribute.IsDeclaration)
             {
-                hasDeclarations = true;
+                if (++declarations > Options.MaxNamespaceDeclarations)
+                {
+                    ParserThrow.PolicyViolation("Too many namespace declarations on one element.");
+                }
             }
             else if (attribute.Name.Colon >= 0)
             {
@@ -210,7 +213,7 @@ public sealed partial class XmppStreamParser
         var bindingStart = _bindingCount;
         var previousDefault = _defaultNamespace;
         _declaredDefault = false;
-        if (hasDeclarations)
+        if (declarations > 0)
         {
             foreach (ref readonly var attribute in attributes)
             {
@@ -320,6 +323,7 @@ public sealed partial class XmppStreamParser
         var ns = raw.Name.Colon < 0 ? string.Empty : LookupPrefix(data, raw.Name);
 
         var value = DecodeAttributeValue(data.Slice(raw.ValueStart, raw.ValueLength));
+        CheckAttributeValueLength(value);
 
         // Namespaces in XML §6.3: two attributes may not have the same local name and namespace, even under
         // different prefixes. Unprefixed names were compared as written already.
@@ -340,6 +344,7 @@ public sealed partial class XmppStreamParser
     private void Declare(ReadOnlySpan<byte> data, in RawAttribute raw)
     {
         var value = DecodeNamespace(data.Slice(raw.ValueStart, raw.ValueLength));
+        CheckAttributeValueLength(value);
         if (raw.Name.Colon < 0)
         {
             // Namespaces in XML §3: xmlns='' undeclares the default namespace; the reserved ones cannot be default.
@@ -383,6 +388,16 @@ public sealed partial class XmppStreamParser
         }
 
         _bindings[_bindingCount++] = new Binding(LocalName(data, raw.Name), raw.Name.LocalHash, value);
+    }
+
+    // Checked on the decoded value: references make the raw bytes longer than the value, never shorter, so a value
+    // stored and written out again (escaped differently) meets the same limit.
+    private void CheckAttributeValueLength(string value)
+    {
+        if (value.Length > Options.MaxAttributeValueLength)
+        {
+            ParserThrow.PolicyViolation("An attribute value is too long.");
+        }
     }
 
     private string LocalName(ReadOnlySpan<byte> data, in QName qname)

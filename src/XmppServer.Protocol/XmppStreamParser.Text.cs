@@ -42,7 +42,9 @@ public sealed partial class XmppStreamParser
             if (index > 0)
             {
                 var text = rest[..index];
-                AddChild(new XmppText(ascii ? Encoding.Latin1.GetString(text) : DecodeNonAscii(text)));
+                var value = ascii ? Encoding.Latin1.GetString(text) : DecodeNonAscii(text);
+                CheckTextLength(value.Length);
+                AddChild(new XmppText(value));
             }
 
             pos += index;
@@ -74,6 +76,7 @@ public sealed partial class XmppStreamParser
                     {
                         if (count > 0)
                         {
+                            CheckTextLength(count);
                             AddChild(new XmppText(CreateString(chars, count)));
                         }
 
@@ -118,6 +121,15 @@ public sealed partial class XmppStreamParser
                     ThrowControlCharacter();
                     break;
             }
+        }
+    }
+
+    // Counted in characters after references and CDATA sections are resolved, as the text will be stored and sent.
+    private void CheckTextLength(int length)
+    {
+        if (length > Options.MaxTextLength)
+        {
+            ParserThrow.PolicyViolation("Character data is too long.");
         }
     }
 

@@ -17,7 +17,7 @@ namespace XmppServer.Protocol;
 /// restricted-xml (comments, PIs other than the leading XML declaration, DTDs, entity references other than the five
 /// predefined ones, RFC 6120 §11.1), not-well-formed (ill-formed XML, invalid UTF-8, characters not allowed by XML 1.0:
 /// RFC 6120 §4.9.3.13), bad-namespace-prefix (an element or attribute prefix with no namespace declaration in scope,
-/// RFC 6120 §4.9.3.2), policy-violation (a limit of <see cref="XmppParserOptions"/>; the size of an element counts
+/// RFC 6120 §4.9.3.2), policy-violation (RFC 6120 §4.9.3.14: a limit of <see cref="XmppParserOptions"/>; the size of an element counts
 /// from its '&lt;', the stream header's from the first byte of the stream (byte order mark and XML declaration
 /// included), and white space between stanzas is bounded by <see cref="MaxStanzaBytes"/> too, since it stays
 /// buffered until the next element),

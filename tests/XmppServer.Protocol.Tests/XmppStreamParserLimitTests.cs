@@ -216,6 +216,159 @@ public class XmppStreamParserLimitTests
         Assert.Equal(StreamErrorCondition.PolicyViolation, error.Condition);
     }
 
+    [Theory]
+    [InlineData("<message to='{0}'/>")]
+    [InlineData("<message><x xmlns='urn:x' a='{0}'/></message>")]
+    [InlineData("<message xml:lang='{0}'/>")]
+    public void Parser_AttributeValueAtMaxAttributeValueLength_IsAccepted(string template)
+    {
+        var options = ParserHarness.Options();
+        options.MaxAttributeValueLength = 100;
+
+        var element = ParserHarness.ParseStanza(Format(template, new string('v', 100)), options);
+
+        Assert.Contains(AllAttributes(element), a => a.Value == new string('v', 100));
+    }
+
+    [Theory]
+    [InlineData("<message to='{0}'/>")]
+    [InlineData("<message><x xmlns='urn:x' a='{0}'/></message>")]
+    [InlineData("<message xmlns:p='urn:{0}'/>")]                        // a namespace name is an attribute value too
+    public void Parser_AttributeValueOverMaxAttributeValueLength_ThrowsPolicyViolation(string template)
+    {
+        var options = ParserHarness.Options();
+        options.MaxAttributeValueLength = 100;
+
+        var error = ParserHarness.ParseError(Header + Format(template, new string('v', 101)), options);
+
+        Assert.Equal(StreamErrorCondition.PolicyViolation, error.Condition);
+        Assert.Equal("An attribute value is too long.", error.Text);
+    }
+
+    [Fact]
+    public void Parser_AttributeValueLength_CountsCharactersAfterReferences()
+    {
+        var options = ParserHarness.Options();
+        options.MaxAttributeValueLength = 100;
+
+        // 100 characters written as 500 bytes of references, and 100 characters of three bytes each.
+        var referenced = ParserHarness.ParseStanza(Format("<message id='{0}'/>", string.Concat(Enumerable.Repeat("&amp;", 100))), options);
+        var wide = ParserHarness.ParseStanza(Format("<message id='{0}'/>", new string('\u20AC', 100)), options);
+
+        Assert.Equal(new string('&', 100), referenced.Id);
+        Assert.Equal(new string('\u20AC', 100), wide.Id);
+    }
+
+    [Fact]
+    public void Parser_StreamHeaderAttributeOverMaxAttributeValueLength_ThrowsPolicyViolation()
+    {
+        var options = ParserHarness.Options();
+        options.MaxAttributeValueLength = 100;
+        var header = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='" + new string('a', 101) + "'>";
+
+        var error = ParserHarness.ParseError(header, options);
+
+        Assert.Equal(StreamErrorCondition.PolicyViolation, error.Condition);
+    }
+
+    [Theory]
+    [InlineData("<message><body>{0}</body></message>")]
+    [InlineData("<message><body>&lt;{0}</body></message>")]            // references and CDATA join one text node
+    [InlineData("<message><body><![CDATA[{0}]]>x</body></message>")]
+    [InlineData("<message><body>a<b/>{0}</body></message>")]           // the second text node of an element
+    public void Parser_TextOverMaxTextLength_ThrowsPolicyViolation(string template)
+    {
+        var options = ParserHarness.Options();
+        options.MaxTextLength = 100;
+
+        var error = ParserHarness.ParseError(Header + Format(template, new string('t', 101)), options);
+
+        Assert.Equal(StreamErrorCondition.PolicyViolation, error.Condition);
+        Assert.Equal("Character data is too long.", error.Text);
+    }
+
+    [Theory]
+    [InlineData("<message><body>{0}</body></message>")]
+    [InlineData("<message><body>{0}<b/>{0}</body></message>")]          // each text node has its own bound
+    [InlineData("<message><body><![CDATA[{0}]]></body></message>")]
+    public void Parser_TextAtMaxTextLength_IsAccepted(string template)
+    {
+        var options = ParserHarness.Options();
+        options.MaxTextLength = 100;
+
+        var element = ParserHarness.ParseStanza(Format(template, new string('t', 100)), options);
+
+        Assert.StartsWith(new string('t', 100), element.ElementText("body", Namespaces.Client), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parser_TextLength_CountsCharactersAfterReferences()
+    {
+        var options = ParserHarness.Options();
+        options.MaxTextLength = 100;
+
+        var element = ParserHarness.ParseStanza("<message><body>" + string.Concat(Enumerable.Repeat("&#x20AC;", 100)) + "</body></message>", options);
+
+        Assert.Equal(new string('\u20AC', 100), element.ElementText("body", Namespaces.Client));
+    }
+
+    [Fact]
+    public void Parser_NamespaceDeclarationsAtMaxNamespaceDeclarations_AreAccepted()
+    {
+        var options = ParserHarness.Options();
+        options.MaxNamespaceDeclarations = 4;
+
+        var element = ParserHarness.ParseStanza("<message><x xmlns='urn:x' xmlns:a='urn:a' xmlns:b='urn:b' xmlns:c='urn:c' a:v='1'/></message>", options);
+
+        Assert.Equal("urn:x", element.FirstElement()!.Namespace);
+    }
+
+    [Theory]
+    [InlineData("<message xmlns:a='urn:a' xmlns:b='urn:b' xmlns:c='urn:c' xmlns:d='urn:d' xmlns:e='urn:e'/>")]
+    [InlineData("<message><x xmlns='urn:x' xmlns:a='urn:a' xmlns:b='urn:b' xmlns:c='urn:c' xmlns:d='urn:d'/></message>")]
+    public void Parser_NamespaceDeclarationsOverMaxNamespaceDeclarations_ThrowsPolicyViolation(string stanza)
+    {
+        var options = ParserHarness.Options();
+        options.MaxNamespaceDeclarations = 4;
+
+        var error = ParserHarness.ParseError(Header + stanza, options);
+
+        Assert.Equal(StreamErrorCondition.PolicyViolation, error.Condition);
+        Assert.Equal("Too many namespace declarations on one element.", error.Text);
+    }
+
+    [Fact]
+    public void Parser_NamespaceDeclarationsOnStreamHeader_AreCounted()
+    {
+        var options = ParserHarness.Options();
+        options.MaxNamespaceDeclarations = 2;
+        var header = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' xmlns:a='urn:a'>";
+
+        var error = ParserHarness.ParseError(header, options);
+
+        Assert.Equal(StreamErrorCondition.PolicyViolation, error.Condition);
+    }
+
+    [Fact]
+    public void ParserOptions_Defaults_AcceptWhatClientsSend()
+    {
+        // A JID at its longest (RFC 7622 §3.1: 1023 + 1 + 1023 + 1 + 1023 bytes) as an attribute value, a 100 KiB body,
+        // and the stream header's declarations.
+        var options = new XmppParserOptions();
+        options.MaxStanzaBytesBeforeAuthentication = options.MaxStanzaBytes; // as after authentication
+        var jid = new string('l', 1023) + "@" + new string('d', 63) + "." + new string('d', 959) + "/" + new string('r', 1023);
+
+        var element = ParserHarness.ParseStanza($"<message to='{jid}'><body>{new string('b', 100 * 1024)}</body></message>", options);
+
+        Assert.Equal(jid, element.To);
+        Assert.True(options.MaxNamespaceDeclarations >= 3);
+    }
+
+    private static IEnumerable<XmppAttribute> AllAttributes(XmppElement element)
+        => element.Attributes.Concat(element.Elements().SelectMany(AllAttributes));
+
+    private static string Format(string template, string value) => string.Format(System.Globalization.CultureInfo.InvariantCulture, template, value);
+
     private static XmppStreamParser StreamParser(int maxStanzaBytes)
     {
         var parser = new XmppStreamParser(ParserHarness.Options(maxStanzaBytes: 64 * 1024));

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 
 namespace XmppServer.Core.Connections;
 
@@ -57,7 +56,7 @@ internal sealed class AuthenticationThrottle(TimeProvider time)
         var hold = TimeSpan.Zero;
         if (address is not null)
         {
-            hold = _sources.Get(SourceKey(address), now) is { } source ? SourceDelay(source.Failures) : MaxSourceDelayIfFull(_sources);
+            hold = _sources.Get(SourceAddress.Key(address), now) is { } source ? SourceDelay(source.Failures) : MaxSourceDelayIfFull(_sources);
         }
 
         if (account is not null)
@@ -81,7 +80,7 @@ internal sealed class AuthenticationThrottle(TimeProvider time)
         var now = time.GetUtcNow();
         if (address is not null)
         {
-            _sources.Increment(SourceKey(address), now, PruneInterval);
+            _sources.Increment(SourceAddress.Key(address), now, PruneInterval);
         }
 
         if (account is not null)
@@ -119,23 +118,6 @@ internal sealed class AuthenticationThrottle(TimeProvider time)
 
     // Under a flood from more sources than can be tracked, an untracked source pays the full delay.
     private static TimeSpan MaxSourceDelayIfFull(FailureTable<IPAddress> table) => table.IsFull ? MaxSourceDelay : TimeSpan.Zero;
-
-    private static IPAddress SourceKey(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            return address.MapToIPv4();
-        }
-
-        if (address.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            return address;
-        }
-
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new IPAddress(bytes);
-    }
 
     /// <summary>Failure counts by key, forgotten after <see cref="ForgetAfter"/> and bounded in size.</summary>
     private sealed class FailureTable<TKey>

@@ -421,6 +421,7 @@ internal sealed partial class C2sConnection
 
                 // RFC 6120 §6.4.6: the stream restarts after success; larger stanzas are allowed from now on.
                 _user = user;
+                OnAuthenticated();
                 _parser.Reset();
                 _parser.MaxStanzaBytes = _services.ParserOptions.MaxStanzaBytes;
                 _headerSent = false;
@@ -499,7 +500,10 @@ internal sealed partial class C2sConnection
         result.AddElement("bind", Namespaces.Bind).AddTextElement("jid", Namespaces.Bind, full.ToString());
         await WriteAsync(result, cancellationToken);
 
-        var session = new ClientSession(Id, full, IsSecure, _services.Options.MaxOutboundQueue, CloseAsync, this);
+        var session = new ClientSession(Id, full, IsSecure, _services.Options.MaxOutboundQueue, CloseAsync, this)
+        {
+            MaxPendingBytes = _services.Options.MaxOutboundBytes,
+        };
         _session = session;
         _writeLoop = WriteLoopAsync(session, countingFromStart: false);
 

@@ -79,6 +79,11 @@ internal sealed partial class C2sConnection : IDisposable
         var cancellationToken = _lifetime.Token;
         try
         {
+            if (!await TryAdmitAsync())
+            {
+                return;
+            }
+
             if (_directTls && !await StartTlsAsync(cancellationToken))
             {
                 return;
@@ -169,6 +174,9 @@ internal sealed partial class C2sConnection : IDisposable
         => error == StreamErrorCondition.ConnectionTimeout && session.StreamManagement is { Resumable: true }
             && _services.StreamManagement.ResumeTimeout > TimeSpan.Zero;
 
+    /// <summary>Bytes (estimated) the write loop writes before it flushes.</summary>
+    private const int MaxBatchBytes = 64 * 1024;
+
     /// <summary>How long a close may take (our closing tag written, the peer's awaited) before the connection is dropped.</summary>
     internal static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
@@ -251,6 +259,7 @@ internal sealed partial class C2sConnection : IDisposable
             var buffer = result.Buffer;
             var consumed = buffer.Start;
             var action = LoopAction.Continue;
+            var received = buffer.Length - _carriedBytes;
             if (!buffer.IsEmpty)
             {
                 Volatile.Write(ref _lastActivity, Environment.TickCount64);
@@ -262,10 +271,16 @@ internal sealed partial class C2sConnection : IDisposable
                 {
                     consumed = end;
                     action = await HandleEventAsync(streamEvent, cancellationToken);
+                    if (action == LoopAction.Continue && streamEvent.Kind == XmppStreamEventKind.Element)
+                    {
+                        await AfterElementAsync(cancellationToken);
+                    }
                 }
             }
             finally
             {
+                _carriedBytes = buffer.Slice(consumed).Length;
+
                 // Consumed: up to the last complete event. Examined: everything, so the next read waits for more bytes.
                 _input.AdvanceTo(consumed, action == LoopAction.Continue ? buffer.End : consumed);
             }
@@ -275,6 +290,8 @@ internal sealed partial class C2sConnection : IDisposable
                 case LoopAction.Stop:
                     return;
                 case LoopAction.StartTls:
+                    // What is left of the plaintext pipe is TLS data for the handshake, not stream bytes.
+                    _carriedBytes = 0;
                     if (!await StartTlsAsync(cancellationToken))
                     {
                         return;
@@ -288,6 +305,8 @@ internal sealed partial class C2sConnection : IDisposable
                 // The peer closed TCP without a closing tag (RFC 6120 §4.4 allows no more than that).
                 return;
             }
+
+            await ThrottleReadAsync(received, cancellationToken);
         }
     }
 
@@ -437,8 +456,14 @@ internal sealed partial class C2sConnection : IDisposable
                         return;
                     }
 
-                    while (reader.TryRead(out var stanza))
+                    // A batch ends at MaxBatchBytes: what is written waits in the pipe until the flush, beside the
+                    // stanzas it came from, so a peer that reads nothing holds at most one batch of copies.
+                    var batchBytes = 0L;
+                    while (batchBytes < MaxBatchBytes && reader.TryRead(out var queued))
                     {
+                        var stanza = queued.Stanza;
+                        batchBytes += queued.Size;
+                        session.Dequeued(queued.Size);
                         if (_services.TraceStanzas)
                         {
                             Log.StanzaSent(_services.Logger, Id, stanza.ToString());
@@ -455,7 +480,7 @@ internal sealed partial class C2sConnection : IDisposable
                         XmppWriter.WriteElement(_output, stanza, StanzaNamespace);
                         if (counting && IsCountedStanza(stanza))
                         {
-                            session.StreamManagement!.Sent(stanza);
+                            session.StreamManagement!.Sent(queued);
                         }
                         else if (stanza.Is("enabled", Namespaces.StreamManagement))
                         {
@@ -489,6 +514,8 @@ internal sealed partial class C2sConnection : IDisposable
                     _ = CloseAsync(StreamErrorCondition.PolicyViolation, "Too many unacknowledged stanzas").AsTask();
                     return;
                 }
+
+                PublishIfDrained(session);
             }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException or ConnectionResetException)
@@ -529,6 +556,7 @@ internal sealed partial class C2sConnection : IDisposable
     private async Task TearDownAsync()
     {
         _services.Connections.Remove(this);
+        ReleaseAdmission();
 
         // The read side is done: stop the write loop (it waits on the session's queue, which stays open for a
         // session that may be resumed) before deciding what becomes of the session.

@@ -26,6 +26,8 @@ internal sealed class C2sServices(
     ResumableSessions resumable,
     IOptions<StreamManagementOptions> streamManagement,
     ConnectionRegistry connections,
+    ConnectionAdmission admission,
+    IOptions<ConnectionLimitOptions> limits,
     TimeProvider time,
     ILogger<C2sConnection> logger)
 {
@@ -58,6 +60,10 @@ internal sealed class C2sServices(
     public StreamManagementOptions StreamManagement { get; } = streamManagement.Value;
 
     public ConnectionRegistry Connections { get; } = connections;
+
+    public ConnectionAdmission Admission { get; } = admission;
+
+    public ConnectionLimitOptions Limits { get; } = limits.Value;
 
     public TimeProvider Time { get; } = time;
 

@@ -5,7 +5,7 @@ namespace XmppServer.Core.Connections;
 
 /// <summary>
 /// One timer for every connection's timeouts (negotiation, idle ping, ping answer), instead of a timer each; and on
-/// shutdown, <c>&lt;system-shutdown/&gt;</c> to every stream (RFC 6120 §4.9.3.22) within the shutdown timeout.
+/// shutdown, <c>&lt;system-shutdown/&gt;</c> to every stream (RFC 6120 §4.9.3.20) within the shutdown timeout.
 /// </summary>
 internal sealed partial class ConnectionHeartbeat(
     ConnectionRegistry connections,

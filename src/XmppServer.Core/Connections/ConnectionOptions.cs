@@ -26,6 +26,15 @@ public sealed class ConnectionOptions
     /// </summary>
     public int MaxOutboundQueue { get; set; } = 10_000;
 
+    /// <summary>
+    /// Bytes (estimated as written) queued for one client plus, with XEP-0198, written and not yet acknowledged. The
+    /// same overflow policy as <see cref="MaxOutboundQueue"/>: policy-violation, the session ends (it is not kept for
+    /// resumption), and what the client never acknowledged or never received is routed again, so to offline storage.
+    /// 4 MiB is some 4,000 ordinary stanzas, or sixteen at the stanza size limit: a client that reads never comes near
+    /// it, and a client that stops reading holds at most this much (and its parsed form) of the server's memory.
+    /// </summary>
+    public long MaxOutboundBytes { get; set; } = 4 * 1024 * 1024;
+
     /// <summary>Time allowed for a graceful shutdown to flush and close every stream.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

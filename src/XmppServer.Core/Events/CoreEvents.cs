@@ -25,6 +25,12 @@ public sealed record PresenceBroadcastRequested(IXmppSession Session, XmppElemen
 public sealed record MessageDelivered(XmppElement Message, Jid From, Jid To, IReadOnlyList<IXmppSession> DeliveredTo);
 
 /// <summary>
+/// A session that refused a delivery able to wait (<c>IStanzaRouter.DeliverIfRoom</c>: its queue was full) has
+/// drained half of it, so the deliverer may go on. Published once after a refusal.
+/// </summary>
+public sealed record OutboundQueueDrained(IXmppSession Session);
+
+/// <summary>
 /// A hibernating session was resumed on a new stream (XEP-0198 §5). Published on the new connection after the
 /// retransmitted stanzas were written and before the client's next element is handled, so that state which belongs
 /// to a stream rather than to the session (XEP-0352 §5.2: client state) can start afresh.

@@ -27,9 +27,9 @@ public static class XmppCoreServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<ConnectionOptions>().Bind(configuration.GetSection(ConnectionOptions.SectionName))
             .Validate(
-                o => o.MaxOutboundQueue >= 1 && o.NegotiationTimeout > TimeSpan.Zero && o.IdleTimeout > TimeSpan.Zero
+                o => o.MaxOutboundQueue >= 1 && o.MaxOutboundBytes >= 1024 * 1024 && o.NegotiationTimeout > TimeSpan.Zero && o.IdleTimeout > TimeSpan.Zero
                     && o.PingTimeout > TimeSpan.Zero && o.TlsHandshakeTimeout > TimeSpan.Zero && o.ShutdownTimeout >= TimeSpan.Zero,
-                "Xmpp:Connections: timeouts must be positive and MaxOutboundQueue at least 1.")
+                "Xmpp:Connections: timeouts must be positive, MaxOutboundQueue at least 1 and MaxOutboundBytes at least 1 MiB (a large stanza and a roster must fit).")
             .ValidateOnStart();
         // The host cancels shutdown after HostOptions.ShutdownTimeout (30 s by default); ours must fit inside it with
         // room for the store writes of the sessions it ends, or what they hold would be cut off.
@@ -49,8 +49,17 @@ public static class XmppCoreServiceCollectionExtensions
             .Validate(o => o.ScramIterations >= 4096, "Xmpp:Authentication:ScramIterations must be at least 4096 (RFC 7677 §4).")
             .ValidateOnStart();
         services.AddOptions<XmppParserOptions>().Bind(configuration.GetSection("Xmpp:Limits"))
-            .Validate(o => o.MaxStanzaBytes >= 10_000 && o.MaxStanzaBytesBeforeAuthentication >= 1_024 && o.MaxDepth >= 4 && o.MaxAttributes >= 8,
-                "Xmpp:Limits are too small for XMPP to work (RFC 6120 §13.12 asks for at least 10000-byte stanzas).")
+            .Validate(
+                o => o.MaxStanzaBytes >= 10_000 && o.MaxStanzaBytesBeforeAuthentication >= 1_024 && o.MaxDepth >= 4 && o.MaxAttributes >= 8
+                    && o.MaxAttributeValueLength >= 3_071 && o.MaxTextLength >= 1_024 && o.MaxNamespaceDeclarations >= 4,
+                "Xmpp:Limits are too small for XMPP to work (RFC 6120 §13.12 asks for at least 10000-byte stanzas; a JID as an attribute value takes up to 3071 bytes, RFC 7622 §3.1).")
+            .ValidateOnStart();
+        services.AddOptions<ConnectionLimitOptions>().Bind(configuration.GetSection(ConnectionLimitOptions.SectionName))
+            .Validate(
+                o => o.BytesPerSecond >= 0 && o.StanzasPerSecond >= 0
+                    && (o.BytesPerSecond == 0 || o.ByteBurst >= 16 * 1024) && (o.StanzasPerSecond == 0 || o.StanzaBurst >= 1)
+                    && o.MaxConnectionsPerAddress >= 1 && o.MaxUnauthenticatedConnections >= 1 && o.TryParseExemptAddresses(out _),
+                "Xmpp:Limits: rates are 0 (off) or positive with a burst (ByteBurst at least 16384, a pre-authentication stanza), connection limits at least 1, ExemptAddresses CIDR networks.")
             .ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
@@ -64,6 +73,7 @@ public static class XmppCoreServiceCollectionExtensions
         services.AddSingleton<CertificateProvider>();
         services.AddSingleton<AuthenticationThrottle>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<ConnectionAdmission>();
         services.AddSingleton<ResumableSessions>();
         services.AddSingleton<SessionTerminator>();
         services.AddSingleton<C2sServices>();

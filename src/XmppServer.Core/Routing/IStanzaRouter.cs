@@ -18,6 +18,13 @@ public interface IStanzaRouter
     bool DeliverTo(Jid fullJid, XmppElement stanza);
 
     /// <summary>
+    /// Like <see cref="DeliverTo"/>, for what can as well be delivered later (stored offline messages): when the
+    /// session's queue has no room the stanza is refused, and the session, instead of being closed as a slow reader,
+    /// is kept; it publishes <see cref="Events.OutboundQueueDrained"/> once it has room again.
+    /// </summary>
+    bool DeliverIfRoom(Jid fullJid, XmppElement stanza) => DeliverTo(fullJid, stanza);
+
+    /// <summary>
     /// Answers <paramref name="stanza"/> with an error, unless it is an error itself or a type that must never be
     /// answered (RFC 6120 §8.3.1). Used for service-unavailable, recipient-unavailable and the like.
     /// </summary>

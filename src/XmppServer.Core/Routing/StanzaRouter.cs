@@ -114,6 +114,9 @@ internal sealed partial class StanzaRouter(
     public bool DeliverTo(Jid fullJid, XmppElement stanza)
         => sessions.GetClientSession(fullJid) is { } session && session.Send(stanza);
 
+    public bool DeliverIfRoom(Jid fullJid, XmppElement stanza)
+        => sessions.GetClientSession(fullJid) is { } session && session.TrySendWithinBudget(stanza);
+
     public ValueTask BounceAsync(XmppElement stanza, StanzaErrorCondition condition, string? text, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stanza);

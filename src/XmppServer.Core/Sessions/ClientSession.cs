@@ -6,7 +6,8 @@ namespace XmppServer.Core;
 /// <summary>
 /// A bound client session. Outbound stanzas go to a bounded queue that the connection's write loop drains; a full
 /// queue means the client is not reading, and the policy is to close its stream with policy-violation rather than
-/// let the server's memory grow or make the router wait.
+/// let the server's memory grow or make the router wait. The queue is bounded twice: in stanzas, and in bytes
+/// (estimated), counting with XEP-0198 the stanzas written but not yet acknowledged too, since the server keeps those.
 /// </summary>
 /// <remarks>
 /// With XEP-0198 resumption a session outlives its connection: it is Attached to one connection, Hibernating between
@@ -14,7 +15,10 @@ namespace XmppServer.Core;
 /// </remarks>
 internal sealed class ClientSession : IXmppSession
 {
-    private readonly Channel<XmppElement> _outbound;
+    private readonly Channel<OutboundStanza> _outbound;
+    private readonly int _maxQueue;
+    private long _queuedBytes;
+    private int _refusedWithinBudget;
     private Func<StreamErrorCondition?, string?, ValueTask> _close;
     private volatile bool _closing;
     private int _closedPublished;
@@ -31,7 +35,8 @@ internal sealed class ClientSession : IXmppSession
         IsSecure = isSecure;
         _close = close;
         _owner = owner;
-        _outbound = Channel.CreateBounded<XmppElement>(new BoundedChannelOptions(maxQueue)
+        _maxQueue = maxQueue;
+        _outbound = Channel.CreateBounded<OutboundStanza>(new BoundedChannelOptions(maxQueue)
         {
             SingleReader = true,
             SingleWriter = false,
@@ -45,6 +50,15 @@ internal sealed class ClientSession : IXmppSession
     public Jid Jid { get; }
 
     public bool IsSecure { get; }
+
+    /// <summary>
+    /// Most bytes (estimated) queued for the client plus, with XEP-0198, written and not acknowledged. A stanza that
+    /// would go beyond closes the stream with policy-violation, like a full queue.
+    /// </summary>
+    internal long MaxPendingBytes { get; init; } = long.MaxValue;
+
+    /// <summary>Bytes queued and, with XEP-0198, unacknowledged: what the budget counts.</summary>
+    internal long PendingBytes => Volatile.Read(ref _queuedBytes) + (StreamManagement?.UnackedBytes ?? 0);
 
     public bool IsAvailable { get; private set; }
 
@@ -145,7 +159,8 @@ internal sealed class ClientSession : IXmppSession
     /// <summary>True once the session was told to close; nothing more is queued.</summary>
     public bool IsClosing => _closing;
 
-    internal ChannelReader<XmppElement> Outbound => _outbound.Reader;
+    /// <summary>The queue. Whoever takes a stanza out calls <see cref="Dequeued"/> with its size.</summary>
+    internal ChannelReader<OutboundStanza> Outbound => _outbound.Reader;
 
     public IOutboundFilter? OutboundFilter => Volatile.Read(ref _filter);
 
@@ -160,6 +175,38 @@ internal sealed class ClientSession : IXmppSession
         // before the filter (an interlocked exchange), and the volatile read orders the read of it after.
         return Volatile.Read(ref _filter) is { } filter ? filter.Send(stanza, _bypass!) : Enqueue(stanza, deferOverflow: false);
     }
+
+    /// <summary>
+    /// Sends a stanza that can as well wait for a later delivery (stored offline messages) only when the queue has
+    /// room for it; otherwise refuses it and the session stays open. Once the queue has drained,
+    /// <see cref="TryTakeDrainedNotice"/> says so, and the deliverer may try again.
+    /// </summary>
+    internal bool TrySendWithinBudget(XmppElement stanza)
+    {
+        if (_closing)
+        {
+            return false;
+        }
+
+        if (PendingBytes + OutboundStanza.EstimateSize(stanza) > MaxPendingBytes || _outbound.Reader.Count >= _maxQueue)
+        {
+            Volatile.Write(ref _refusedWithinBudget, 1);
+            return false;
+        }
+
+        return Send(stanza);
+    }
+
+    /// <summary>The write loop took a stanza out of the queue (to write it, or to keep it as unacknowledged).</summary>
+    internal void Dequeued(int size) => Interlocked.Add(ref _queuedBytes, -size);
+
+    /// <summary>
+    /// True once after a stanza was refused by <see cref="TrySendWithinBudget"/> and the queue has drained to half
+    /// its bounds (bytes and stanzas): room for the refused deliverer to go on.
+    /// </summary>
+    internal bool TryTakeDrainedNotice()
+        => Volatile.Read(ref _refusedWithinBudget) != 0 && PendingBytes <= MaxPendingBytes / 2 && _outbound.Reader.Count <= _maxQueue / 2
+            && Interlocked.Exchange(ref _refusedWithinBudget, 0) != 0;
 
     public void SetOutboundFilter(IOutboundFilter? filter)
     {
@@ -180,33 +227,47 @@ internal sealed class ClientSession : IXmppSession
 
     private bool Enqueue(XmppElement stanza, bool deferOverflow)
     {
-        if (_outbound.Writer.TryWrite(stanza))
+        var size = OutboundStanza.EstimateSize(stanza);
+        if (Interlocked.Add(ref _queuedBytes, size) + (StreamManagement?.UnackedBytes ?? 0) > MaxPendingBytes)
+        {
+            Interlocked.Add(ref _queuedBytes, -size);
+            return Overflow(deferOverflow, "Too many unread bytes");
+        }
+
+        if (_outbound.Writer.TryWrite(new OutboundStanza(stanza, size)))
         {
             return true;
         }
 
+        Interlocked.Add(ref _queuedBytes, -size);
+        return Overflow(deferOverflow, "Too many unread stanzas");
+    }
+
+    private bool Overflow(bool deferOverflow, string text)
+    {
         if (_closing)
         {
             // The queue was completed: the session is closing already.
             return false;
         }
 
-        // The client reads nothing while stanzas pile up: close it (the stated slow-consumer policy).
+        // The client reads nothing while stanzas pile up: close it (the stated slow-consumer policy). What it never
+        // acknowledged or never received is routed again when the session ends (SessionTerminator).
         if (!deferOverflow)
         {
-            _ = CloseAsync(StreamErrorCondition.PolicyViolation, "Too many unread stanzas").AsTask();
+            _ = CloseAsync(StreamErrorCondition.PolicyViolation, text).AsTask();
         }
         else if (Interlocked.Exchange(ref _overflowClosePending, 1) == 0)
         {
             // A filter passes stanzas on under its own lock; closing inline would come back into that filter (the
             // close releases it) and route stanzas elsewhere while holding it. One close in flight is enough.
             ThreadPool.QueueUserWorkItem(
-                static session =>
+                static state =>
                 {
-                    Volatile.Write(ref session._overflowClosePending, 0);
-                    _ = session.CloseAsync(StreamErrorCondition.PolicyViolation, "Too many unread stanzas").AsTask();
+                    Volatile.Write(ref state.Session._overflowClosePending, 0);
+                    _ = state.Session.CloseAsync(StreamErrorCondition.PolicyViolation, state.Text).AsTask();
                 },
-                this,
+                (Session: this, Text: text),
                 preferLocal: false);
         }
 

@@ -37,9 +37,10 @@ internal sealed partial class SessionTerminator(
 
         // Stanzas still queued never reached the client (RFC 6121 §8.5.3.2.1), nor did those an outbound filter held:
         // MarkClosing put them in the queue.
-        while (session.Outbound.TryRead(out var stanza))
+        while (session.Outbound.TryRead(out var queued))
         {
-            await RequeueAsync(session, stanza);
+            session.Dequeued(queued.Size);
+            await RequeueAsync(session, queued.Stanza);
         }
 
         if (session.TryBeginClosedPublication())

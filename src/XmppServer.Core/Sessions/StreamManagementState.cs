@@ -9,8 +9,9 @@ namespace XmppServer.Core;
 internal sealed class StreamManagementState(string id, bool resumable)
 {
     private readonly Lock _lock = new();
-    private readonly Queue<XmppElement> _unacked = new();
+    private readonly Queue<OutboundStanza> _unacked = new();
     private uint _acked;
+    private long _unackedBytes;
 
     /// <summary>The resumption id handed out in &lt;enabled/&gt;.</summary>
     public string Id { get; } = id;
@@ -39,15 +40,22 @@ internal sealed class StreamManagementState(string id, bool resumable)
         }
     }
 
+    /// <summary>The estimated size of the unacknowledged stanzas; part of the session's byte budget.</summary>
+    public long UnackedBytes => Volatile.Read(ref _unackedBytes);
+
     /// <summary>XEP-0198 §4: counts a handled inbound stanza; the counter wraps at 2^32.</summary>
     public void Handled() => Volatile.Write(ref _inboundHandled, unchecked(_inboundHandled + 1));
 
-    /// <summary>A stanza written to the client: kept until the client acknowledges it.</summary>
-    public void Sent(XmppElement stanza)
+    /// <summary>
+    /// A stanza written to the client: kept until the client acknowledges it, and charged to the session's byte
+    /// budget until then.
+    /// </summary>
+    public void Sent(OutboundStanza stanza)
     {
         lock (_lock)
         {
             _unacked.Enqueue(stanza);
+            _unackedBytes += stanza.Size;
         }
     }
 
@@ -67,7 +75,7 @@ internal sealed class StreamManagementState(string id, bool resumable)
 
             for (var i = 0u; i < newlyAcked; i++)
             {
-                _unacked.Dequeue();
+                _unackedBytes -= _unacked.Dequeue().Size;
             }
 
             _acked = handled;
@@ -81,7 +89,7 @@ internal sealed class StreamManagementState(string id, bool resumable)
     {
         lock (_lock)
         {
-            return [.. _unacked];
+            return [.. _unacked.Select(static u => u.Stanza)];
         }
     }
 
@@ -90,8 +98,9 @@ internal sealed class StreamManagementState(string id, bool resumable)
     {
         lock (_lock)
         {
-            var all = _unacked.ToArray();
+            var all = _unacked.Select(static u => u.Stanza).ToArray();
             _unacked.Clear();
+            _unackedBytes = 0;
             return all;
         }
     }

@@ -77,6 +77,7 @@ public sealed class OfflineModule : IXmppModule
         // After the archive's hook (which stamps the stanza-id the stored copy must carry).
         module.Hook(new StanzaHookKey(StanzaKind.Message, StanzaDirection.Inbound, AddressKind.Bare), HoldBehindStoredAsync);
         module.On<PresenceBroadcastRequested>(OnPresenceAsync);
+        module.On<OutboundQueueDrained>(OnQueueDrainedAsync);
         module.On<UserDeleted>(OnUserDeletedAsync);
     }
 
@@ -219,6 +220,16 @@ public sealed class OfflineModule : IXmppModule
         session.Items.Set(OfflineSessionState.Delivered);
     }
 
+    /// <summary>A flush stopped at a full queue goes on once the client has read half of it.</summary>
+    private async ValueTask OnQueueDrainedAsync(OutboundQueueDrained @event, CancellationToken cancellationToken)
+    {
+        var session = @event.Session;
+        if (session.IsAvailable && session.Priority >= 0 && session.Items.Get<OfflineSessionState>() is not null)
+        {
+            await DeliverAsync(session, cancellationToken);
+        }
+    }
+
     private async ValueTask DeliverAsync(IXmppSession session, CancellationToken cancellationToken)
     {
         var user = session.Jid.Bare;
@@ -239,9 +250,10 @@ public sealed class OfflineModule : IXmppModule
                 var stanza = message.Stanza;
                 stanza.Add(DelayNotation.Create(user.Domain, message.Stamp));
 
-                // In arrival order; once the session is gone or its queue refuses more, the rest stay stored for the
-                // next time rather than being delivered out of order.
-                if (!_router.Value.DeliverTo(session.Jid, stanza))
+                // In arrival order; once the session is gone or its queue has no room, the rest stay stored rather
+                // than being delivered out of order: for the next login, or (the session told us when it has room
+                // again) the rest of this flush.
+                if (!_router.Value.DeliverIfRoom(session.Jid, stanza))
                 {
                     break;
                 }

@@ -14,6 +14,15 @@ internal static class OfflineStanzaSerializer
     private static readonly byte[] StreamHeader =
         "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"u8.ToArray();
 
+    private static readonly XmppParserOptions StoredLimits = new()
+    {
+        MaxAttributes = int.MaxValue,
+        MaxNameBytes = 64 * 1024,
+        MaxNamespaceDeclarations = int.MaxValue,
+        MaxAttributeValueLength = int.MaxValue,
+        MaxTextLength = int.MaxValue,
+    };
+
     public static string Serialize(XmppElement stanza)
     {
         ArgumentNullException.ThrowIfNull(stanza);
@@ -28,8 +37,10 @@ internal static class OfflineStanzaSerializer
         StreamHeader.CopyTo(bytes, 0);
         Encoding.UTF8.GetBytes(xml, bytes.AsSpan(StreamHeader.Length));
 
-        // Stored messages were accepted under the stanza limit already; the limit here only has to fit them.
-        var parser = new XmppStreamParser(new XmppParserOptions()) { MaxStanzaBytes = bytes.Length };
+        // Stored messages were accepted under the stanza limits already; the limits here only have to fit them. The
+        // writer's standalone form may differ from what the sender wrote: a declaration and a new prefix for each
+        // attribute in a foreign namespace, and text escaped rather than in CDATA sections.
+        var parser = new XmppStreamParser(StoredLimits) { MaxStanzaBytes = bytes.Length };
         var buffer = new ReadOnlySequence<byte>(bytes);
         try
         {

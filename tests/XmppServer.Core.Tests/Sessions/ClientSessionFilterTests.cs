@@ -135,9 +135,10 @@ public sealed class ClientSessionFilterTests
     private static List<XmppElement> Drain(ClientSession session)
     {
         var list = new List<XmppElement>();
-        while (session.Outbound.TryRead(out var stanza))
+        while (session.Outbound.TryRead(out var queued))
         {
-            list.Add(stanza);
+            session.Dequeued(queued.Size);
+            list.Add(queued.Stanza);
         }
 
         return list;

@@ -20,6 +20,7 @@ public sealed class CsiSettingsTests : AliceAndBobTests
         await alice.SendAsync($"<enable xmlns='{CsiTests.Sm}'/>");
         await alice.ExpectAsync(e => e.Is("enabled", CsiTests.Sm), "<enabled/>");
         await alice.SendAsync($"<inactive xmlns='{CsiTests.Csi}'/>");
+        await alice.SyncAsync(); // handled before anything is sent to it: bob's stanzas race it otherwise
 
         await bob.SendAsync(ChatState("c1") + ChatState("c2"));
         await bob.SyncAsync();

@@ -35,6 +35,7 @@ public sealed class CsiTests : AliceAndBobTests
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await using var alice = await LoginWithStreamManagementAsync("phone");
         await alice.SendAsync($"<inactive xmlns='{Csi}'/>");
+        await alice.SyncAsync(); // handled before anything is sent to it: bob's stanzas race it otherwise
 
         await bob.SendAsync(
             "<presence to='alice@localhost/phone' id='p1'><show>away</show></presence>"
@@ -59,6 +60,7 @@ public sealed class CsiTests : AliceAndBobTests
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await using var alice = await LoginWithStreamManagementAsync("phone");
         await alice.SendAsync($"<inactive xmlns='{Csi}'/>");
+        await alice.SyncAsync(); // handled before anything is sent to it: bob's stanzas race it otherwise
         await bob.SendAsync(
             "<presence to='alice@localhost/phone' id='p1'><show>away</show></presence>"
             + $"<message to='alice@localhost/phone' type='chat' id='c1'><composing xmlns='{ChatStates}'/></message>");
@@ -80,6 +82,7 @@ public sealed class CsiTests : AliceAndBobTests
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await using var alice = await LoginWithStreamManagementAsync("phone");
         await alice.SendAsync($"<inactive xmlns='{Csi}'/>");
+        await alice.SyncAsync(); // handled before anything is sent to it: bob's stanzas race it otherwise
 
         await bob.SendAsync(
             $"<message to='alice@localhost/phone' type='chat' id='c1'><composing xmlns='{ChatStates}'/></message>"
@@ -99,6 +102,7 @@ public sealed class CsiTests : AliceAndBobTests
         await alice.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
         var id = (await alice.ExpectAsync(e => e.Is("enabled", Sm), "<enabled/>")).GetAttribute("id")!;
         await alice.SendAsync($"<inactive xmlns='{Csi}'/>");
+        await alice.SyncAsync(); // handled before anything is sent to it: bob's stanzas race it otherwise
         await bob.SendAsync(
             "<presence to='alice@localhost/phone' id='p1'><show>away</show></presence>"
             + $"<message to='alice@localhost/phone' type='chat' id='c1'><composing xmlns='{ChatStates}'/></message>");
@@ -114,7 +118,7 @@ public sealed class CsiTests : AliceAndBobTests
         await resumed.OpenStreamAsync();
         await resumed.StartTlsAsync();
         await resumed.AuthenticatePlainAsync("alice", "secret");
-        await resumed.SendAsync($"<resume xmlns='{Sm}' previd='{id}' h='0'/>");
+        await resumed.SendAsync($"<resume xmlns='{Sm}' previd='{id}' h='1'/>"); // the sync answer was received
         var answer = await resumed.NextElementAsync();
         Assert.True(answer.Is("resumed", Sm), answer.ToString());
 
@@ -164,6 +168,7 @@ public sealed class CsiTests : AliceAndBobTests
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await using var alice = await LoginWithStreamManagementAsync("phone");
         await alice.SendAsync($"<inactive xmlns='{Csi}'/>");
+        await alice.SyncAsync(); // handled before anything is sent to it: bob's stanzas race it otherwise
         await bob.SendAsync("<presence to='alice@localhost/phone' id='p1'><show>away</show></presence>");
         await bob.SyncAsync();
 

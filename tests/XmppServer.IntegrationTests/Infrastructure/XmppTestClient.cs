@@ -71,9 +71,9 @@ public sealed class XmppTestClient : IAsyncDisposable
     }
 
     /// <summary>Connects, negotiates TLS and authenticates with PLAIN, then binds a resource.</summary>
-    public static async Task<XmppTestClient> LoginAsync(IXmppServerEndpoint server, Jid user, string password = "secret", string? resource = null)
+    public static async Task<XmppTestClient> LoginAsync(IXmppServerEndpoint server, Jid user, string password = "secret", string? resource = null, System.Net.IPAddress? localAddress = null)
     {
-        var client = await ConnectAsync(server);
+        var client = await ConnectAsync(server, localAddress: localAddress);
         await client.OpenStreamAsync();
         await client.StartTlsAsync();
         await client.AuthenticatePlainAsync(user.Local!, password);

@@ -8,7 +8,12 @@ namespace XmppServer.IntegrationTests.Routing;
 /// <summary>Regression tests for bugs found in review of the connection and router code.</summary>
 public sealed class RobustnessRegressionTests : AliceAndBobTests
 {
-    protected override IDictionary<string, string?>? Settings { get; } = new Dictionary<string, string?> { ["Xmpp:Connections:MaxOutboundQueue"] = "20" };
+    // The non-reading client's test floods from Alice: her read throttle is off, so the flood is as fast as she sends.
+    protected override IDictionary<string, string?>? Settings { get; } = new Dictionary<string, string?>
+    {
+        ["Xmpp:Connections:MaxOutboundQueue"] = "20",
+        ["Xmpp:Limits:BytesPerSecond"] = "0",
+    };
 
     [Fact]
     public async Task IqResultToUnknownUser_IsNeverAnswered()

@@ -8,6 +8,9 @@ internal sealed class LimitedRouter(IStanzaRouter inner, int deliveries) : IStan
 {
     private int _left = deliveries;
 
+    /// <summary>The queue drained: this many more deliveries are accepted.</summary>
+    public void Allow(int more) => Volatile.Write(ref _left, more);
+
     public ValueTask RouteAsync(XmppElement stanza, CancellationToken cancellationToken) => inner.RouteAsync(stanza, cancellationToken);
 
     public bool DeliverTo(Jid fullJid, XmppElement stanza)

@@ -393,6 +393,44 @@ public sealed class OfflineModuleTests
     }
 
     [Fact]
+    public async Task QueueDrained_AfterAFlushStoppedAtAFullQueue_DeliversTheRestInOrder()
+    {
+        LimitedRouter? limited = null;
+        var host = CreateHost(wrap: router => limited ??= new LimitedRouter(router, deliveries: 1));
+        for (var i = 1; i <= 4; i++)
+        {
+            await UndeliverableAsync(host, Message("chat", Body(i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        }
+
+        var session = host.Sessions.Add("juliet@capulet.lit/balcony").MakeAvailable();
+        await PresenceAsync(host, session, isInitial: true);
+        Assert.Equal("1", Assert.Single(session.TakeSent()).ElementText("body", Namespaces.Client));
+
+        // The session read half its queue and says so: the flush goes on where it stopped.
+        limited!.Allow(2);
+        await host.Registry.PublishAsync(new OutboundQueueDrained(session), default);
+        Assert.Equal(["2", "3"], session.TakeSent().Select(m => m.ElementText("body", Namespaces.Client)));
+
+        limited.Allow(10);
+        await host.Registry.PublishAsync(new OutboundQueueDrained(session), default);
+        Assert.Equal("4", Assert.Single(session.TakeSent()).ElementText("body", Namespaces.Client));
+        Assert.Equal(0, await _store.CountAsync(Juliet, default));
+    }
+
+    [Fact]
+    public async Task QueueDrained_SessionThatNeverSentInitialPresence_GetsNothing()
+    {
+        var host = CreateHost();
+        await UndeliverableAsync(host, Message("chat", Body("1")));
+        var session = host.Sessions.Add("juliet@capulet.lit/balcony");
+
+        await host.Registry.PublishAsync(new OutboundQueueDrained(session), default);
+
+        Assert.Empty(session.TakeSent());
+        Assert.Equal(1, await _store.CountAsync(Juliet, default));
+    }
+
+    [Fact]
     public async Task InitialPresence_SessionGone_KeepsAllMessages()
     {
         var host = CreateHost();

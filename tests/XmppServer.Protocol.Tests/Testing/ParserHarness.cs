@@ -11,10 +11,13 @@ internal static class ParserHarness
         "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' " +
         "to='example.com' version='1.0' xml:lang='en'>";
 
+    /// <summary>Options whose size limits are all <paramref name="maxStanzaBytes"/>: a test sets the one it is about.</summary>
     public static XmppParserOptions Options(int maxStanzaBytes = 256 * 1024) => new()
     {
         MaxStanzaBytes = maxStanzaBytes,
         MaxStanzaBytesBeforeAuthentication = maxStanzaBytes,
+        MaxAttributeValueLength = maxStanzaBytes,
+        MaxTextLength = maxStanzaBytes,
     };
 
     public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);

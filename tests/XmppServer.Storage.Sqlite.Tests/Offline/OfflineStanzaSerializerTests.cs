@@ -29,6 +29,28 @@ public sealed class OfflineStanzaSerializerTests
         Assert.True(parsed.DeepEquals(message), parsed.ToString());
     }
 
+    [Fact]
+    public void Deserialize_StanzaAcceptedAtTheLimits_StillRoundTrips()
+    {
+        // Accepted from the network: 40 attributes in a namespace declared once on the stanza, and the longest
+        // attribute value. The writer declares a prefix per foreign attribute, so the stored form has 80 attributes,
+        // more than a stream would accept on one element; it was checked when it arrived and must load all the same.
+        var limits = new XmppParserOptions();
+        var message = new XmppElement("message", Namespaces.Client) { To = "juliet@capulet.lit", Id = new string('i', limits.MaxAttributeValueLength) };
+        var payload = message.AddElement("x", "urn:example:x");
+        for (var i = 0; i < 40; i++)
+        {
+            payload.SetAttribute("a" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), "urn:example:attributes", "v");
+        }
+
+        message.AddElement("body").AddText(new string('<', limits.MaxTextLength));
+
+        var parsed = OfflineStanzaSerializer.Deserialize(OfflineStanzaSerializer.Serialize(message));
+
+        Assert.NotNull(parsed);
+        Assert.True(parsed.DeepEquals(message));
+    }
+
     [Theory]
     [InlineData("<message xmlns='jabber:client'><body>unclosed</message>")]
     [InlineData("<message xmlns='jabber:client'><!-- comment --></message>")]
