@@ -65,8 +65,16 @@ internal sealed class CliHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Release this database's pooled connections only: other test classes run in parallel, and clearing every
+        // pool disposes connections they are opening.
+        var database = _provider.GetRequiredService<SqliteDatabase>();
+        if (File.Exists(database.Path))
+        {
+            await using var connection = await database.OpenAsync(CancellationToken.None);
+            SqliteConnection.ClearPool(connection);
+        }
+
         await _provider.DisposeAsync();
-        SqliteConnection.ClearAllPools();
         if (Directory.Exists(DataDirectory))
         {
             Directory.Delete(DataDirectory, recursive: true);

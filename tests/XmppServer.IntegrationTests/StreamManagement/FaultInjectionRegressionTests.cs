@@ -12,6 +12,17 @@ namespace XmppServer.IntegrationTests.StreamManagement;
 public sealed class FaultInjectionRegressionTests : AliceAndBobTests
 {
     private const string Sm = "urn:xmpp:sm:3";
+
+    /// <summary>
+    /// The backlog test needs a client that holds more than the kernel's socket buffers without being closed as a
+    /// slow consumer, fed by a sender that is not slowed down: the outbound byte budget is raised and the read
+    /// throttle turned off for this class.
+    /// </summary>
+    protected override IDictionary<string, string?>? Settings { get; } = new Dictionary<string, string?>
+    {
+        ["Xmpp:Limits:BytesPerSecond"] = "0",
+        ["Xmpp:Connections:MaxOutboundBytes"] = (64 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
     private const string Mam = "urn:xmpp:mam:2";
     private const string Sid = "urn:xmpp:sid:0";
 
@@ -23,8 +34,8 @@ public sealed class FaultInjectionRegressionTests : AliceAndBobTests
 
         // Alice stops reading while bob sends her more than the socket buffers hold: the server's write loop for her
         // blocks, and whatever is queued for her from then on stays queued.
-        var body = new string('x', 150_000);
-        for (var i = 0; i < 50; i++)
+        var body = new string('x', 100_000);
+        for (var i = 0; i < 75; i++)
         {
             await bob.SendAsync($"<message to='alice@localhost/a' type='chat' id='big{i}'><body>{body}</body></message>");
         }

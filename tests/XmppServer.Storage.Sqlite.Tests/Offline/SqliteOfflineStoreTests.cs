@@ -72,8 +72,12 @@ public sealed class SqliteOfflineStoreTests : IAsyncLifetime
     {
         await _store.StoreAsync(Juliet, Message("kept"), Stamp, 10, default);
 
-        // Drop every pooled connection, as a restarted process would have none.
-        SqliteConnection.ClearAllPools();
+        // Drop the database's pooled connections, as a restarted process would have none.
+        await using (var connection = await _db.Database.OpenAsync(default))
+        {
+            SqliteConnection.ClearPool(connection);
+        }
+
         var reopened = new SqliteOfflineStore(new SqliteDatabase(_db.Database.Path));
 
         Assert.Equal(1, await reopened.CountAsync(Juliet, default));

@@ -24,11 +24,15 @@ internal sealed class RosterTempDatabase : IAsyncDisposable
         return database;
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        // Pooled connections keep the file open; release them before removing the directory.
-        SqliteConnection.ClearAllPools();
+        // Pooled connections keep the file open; release this database's pool (not every pool: other test classes
+        // run in parallel, and clearing their pools disposes connections they are opening) before removing the files.
+        await using (var connection = await Database.OpenAsync(CancellationToken.None))
+        {
+            SqliteConnection.ClearPool(connection);
+        }
+
         Directory.Delete(_directory, recursive: true);
-        return ValueTask.CompletedTask;
     }
 }
