@@ -35,7 +35,8 @@ public sealed class CsiTests : AliceAndBobTests
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await using var alice = await LoginWithStreamManagementAsync("phone");
         await alice.SendAsync($"<inactive xmlns='{Csi}'/>");
-        await alice.SyncAsync(); // handled before anything is sent to it: bob's stanzas race it otherwise
+        // The server has taken it in before bob sends: his stanzas are routed by another connection.
+        await alice.SyncAsync();
 
         await bob.SendAsync(
             "<presence to='alice@localhost/phone' id='p1'><show>away</show></presence>"
@@ -60,7 +61,8 @@ public sealed class CsiTests : AliceAndBobTests
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await using var alice = await LoginWithStreamManagementAsync("phone");
         await alice.SendAsync($"<inactive xmlns='{Csi}'/>");
-        await alice.SyncAsync(); // handled before anything is sent to it: bob's stanzas race it otherwise
+        // The server has taken it in before bob sends: his stanzas are routed by another connection.
+        await alice.SyncAsync();
         await bob.SendAsync(
             "<presence to='alice@localhost/phone' id='p1'><show>away</show></presence>"
             + $"<message to='alice@localhost/phone' type='chat' id='c1'><composing xmlns='{ChatStates}'/></message>");
@@ -82,7 +84,8 @@ public sealed class CsiTests : AliceAndBobTests
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await using var alice = await LoginWithStreamManagementAsync("phone");
         await alice.SendAsync($"<inactive xmlns='{Csi}'/>");
-        await alice.SyncAsync(); // handled before anything is sent to it: bob's stanzas race it otherwise
+        // The server has taken it in before bob sends: his stanzas are routed by another connection.
+        await alice.SyncAsync();
 
         await bob.SendAsync(
             $"<message to='alice@localhost/phone' type='chat' id='c1'><composing xmlns='{ChatStates}'/></message>"
@@ -102,7 +105,8 @@ public sealed class CsiTests : AliceAndBobTests
         await alice.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
         var id = (await alice.ExpectAsync(e => e.Is("enabled", Sm), "<enabled/>")).GetAttribute("id")!;
         await alice.SendAsync($"<inactive xmlns='{Csi}'/>");
-        await alice.SyncAsync(); // handled before anything is sent to it: bob's stanzas race it otherwise
+        // The server has taken it in before bob sends: his stanzas are routed by another connection.
+        await alice.SyncAsync();
         await bob.SendAsync(
             "<presence to='alice@localhost/phone' id='p1'><show>away</show></presence>"
             + $"<message to='alice@localhost/phone' type='chat' id='c1'><composing xmlns='{ChatStates}'/></message>");
@@ -118,7 +122,8 @@ public sealed class CsiTests : AliceAndBobTests
         await resumed.OpenStreamAsync();
         await resumed.StartTlsAsync();
         await resumed.AuthenticatePlainAsync("alice", "secret");
-        await resumed.SendAsync($"<resume xmlns='{Sm}' previd='{id}' h='1'/>"); // the sync answer was received
+        // h='1': the answer to the sync after <inactive/> is all the phone received since <enabled/>.
+        await resumed.SendAsync($"<resume xmlns='{Sm}' previd='{id}' h='1'/>");
         var answer = await resumed.NextElementAsync();
         Assert.True(answer.Is("resumed", Sm), answer.ToString());
 
@@ -168,7 +173,8 @@ public sealed class CsiTests : AliceAndBobTests
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await using var alice = await LoginWithStreamManagementAsync("phone");
         await alice.SendAsync($"<inactive xmlns='{Csi}'/>");
-        await alice.SyncAsync(); // handled before anything is sent to it: bob's stanzas race it otherwise
+        // The server has taken it in before bob sends: his stanzas are routed by another connection.
+        await alice.SyncAsync();
         await bob.SendAsync("<presence to='alice@localhost/phone' id='p1'><show>away</show></presence>");
         await bob.SyncAsync();
 
