@@ -15,6 +15,9 @@ public sealed class FaultInjectionRegressionTests : AliceAndBobTests
     private const string Mam = "urn:xmpp:mam:2";
     private const string Sid = "urn:xmpp:sid:0";
 
+    // Bob floods Alice's socket in the first test: his read throttle is off, so the flood is as fast as he sends.
+    protected override IDictionary<string, string?>? Settings { get; } = new Dictionary<string, string?> { ["Xmpp:Limits:BytesPerSecond"] = "0" };
+
     [Fact]
     public async Task AnswerQueuedWhenTheConnectionDied_GoesOutAfterResumed_WithTheCurrentCount()
     {
@@ -22,9 +25,11 @@ public sealed class FaultInjectionRegressionTests : AliceAndBobTests
         var (alice, id) = await LoginWithResumptionAsync("a");
 
         // Alice stops reading while bob sends her more than the socket buffers hold: the server's write loop for her
-        // blocks, and whatever is queued for her from then on stays queued.
-        var body = new string('x', 150_000);
-        for (var i = 0; i < 50; i++)
+        // blocks, and whatever is queued for her from then on stays queued. 3 MB: far more than a socket holds for a
+        // peer that reads nothing, within her session's 4 MiB budget (Xmpp:Connections:MaxOutboundBytes), and each
+        // body within the longest text node (Xmpp:Limits:MaxTextLength).
+        var body = new string('x', 120_000);
+        for (var i = 0; i < 25; i++)
         {
             await bob.SendAsync($"<message to='alice@localhost/a' type='chat' id='big{i}'><body>{body}</body></message>");
         }
