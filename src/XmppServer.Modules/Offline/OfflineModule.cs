@@ -187,7 +187,7 @@ public sealed class OfflineModule : IXmppModule
         {
             if (session.IsAvailable && session.Priority >= 0 && session.Items.Get<OfflineSessionState>() is not null)
             {
-                await DeliverAsync(session, cancellationToken);
+                await FlushAsync(session, cancellationToken);
                 break;
             }
         }
@@ -216,8 +216,7 @@ public sealed class OfflineModule : IXmppModule
         // Until the flush is over, new messages for this resource join the stored ones (HoldBehindStoredAsync). A flush
         // that fails leaves it so: each new message is then stored and flushes again, oldest first.
         session.Items.Set(OfflineSessionState.Flushing);
-        await DeliverAsync(session, cancellationToken);
-        session.Items.Set(OfflineSessionState.Delivered);
+        await FlushAsync(session, cancellationToken);
     }
 
     /// <summary>A flush stopped at a full queue goes on once the client has read half of it.</summary>
@@ -226,11 +225,25 @@ public sealed class OfflineModule : IXmppModule
         var session = @event.Session;
         if (session.IsAvailable && session.Priority >= 0 && session.Items.Get<OfflineSessionState>() is not null)
         {
-            await DeliverAsync(session, cancellationToken);
+            await FlushAsync(session, cancellationToken);
         }
     }
 
-    private async ValueTask DeliverAsync(IXmppSession session, CancellationToken cancellationToken)
+    /// <summary>
+    /// Delivers what is stored; the session has been given it all once nothing stayed behind. A flush stopped at a
+    /// full queue leaves the session Flushing, so that new messages keep joining the stored ones until the queue has
+    /// drained and the flush is done (<see cref="OnQueueDrainedAsync"/>).
+    /// </summary>
+    private async ValueTask FlushAsync(IXmppSession session, CancellationToken cancellationToken)
+    {
+        if (await DeliverAsync(session, cancellationToken) && ReferenceEquals(session.Items.Get<OfflineSessionState>(), OfflineSessionState.Flushing))
+        {
+            session.Items.Set(OfflineSessionState.Delivered);
+        }
+    }
+
+    /// <summary>Hands the stored messages to the session in order; true when none stayed behind.</summary>
+    private async ValueTask<bool> DeliverAsync(IXmppSession session, CancellationToken cancellationToken)
     {
         var user = session.Jid.Bare;
         var gate = _flushLocks[(uint)user.GetHashCode() % FlushLockCount];
@@ -240,7 +253,7 @@ public sealed class OfflineModule : IXmppModule
             var messages = await _store.LoadAsync(user, cancellationToken);
             if (messages.Count == 0)
             {
-                return;
+                return true;
             }
 
             var delivered = new List<long>(messages.Count);
@@ -268,6 +281,7 @@ public sealed class OfflineModule : IXmppModule
             }
 
             Log.MessagesDelivered(_logger, user, delivered.Count, messages.Count);
+            return delivered.Count == messages.Count;
         }
         finally
         {

@@ -411,10 +411,17 @@ public sealed class OfflineModuleTests
         await host.Registry.PublishAsync(new OutboundQueueDrained(session), default);
         Assert.Equal(["2", "3"], session.TakeSent().Select(m => m.ElementText("body", Namespaces.Client)));
 
+        // A new message meanwhile joins the stored ones rather than overtaking them (RFC 6120 §10.1).
+        Assert.True(await host.RunHooksAsync(StanzaDirection.Inbound, Message("chat", Body("5")), origin: null));
+        Assert.Empty(session.TakeSent());
+
         limited.Allow(10);
         await host.Registry.PublishAsync(new OutboundQueueDrained(session), default);
-        Assert.Equal("4", Assert.Single(session.TakeSent()).ElementText("body", Namespaces.Client));
+        Assert.Equal(["4", "5"], session.TakeSent().Select(m => m.ElementText("body", Namespaces.Client)));
         Assert.Equal(0, await _store.CountAsync(Juliet, default));
+
+        // The flush is done: the next message goes straight to the session.
+        Assert.False(await host.RunHooksAsync(StanzaDirection.Inbound, Message("chat", Body("6")), origin: null));
     }
 
     [Fact]
