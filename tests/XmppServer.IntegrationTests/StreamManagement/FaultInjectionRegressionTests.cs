@@ -23,11 +23,9 @@ public sealed class FaultInjectionRegressionTests : AliceAndBobTests
         ["Xmpp:Limits:BytesPerSecond"] = "0",
         ["Xmpp:Connections:MaxOutboundBytes"] = (64 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
+
     private const string Mam = "urn:xmpp:mam:2";
     private const string Sid = "urn:xmpp:sid:0";
-
-    // Bob floods Alice's socket in the first test: his read throttle is off, so the flood is as fast as he sends.
-    protected override IDictionary<string, string?>? Settings { get; } = new Dictionary<string, string?> { ["Xmpp:Limits:BytesPerSecond"] = "0" };
 
     [Fact]
     public async Task AnswerQueuedWhenTheConnectionDied_GoesOutAfterResumed_WithTheCurrentCount()
