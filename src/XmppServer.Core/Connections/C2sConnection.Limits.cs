@@ -66,13 +66,9 @@ internal sealed partial class C2sConnection
     /// <summary>Charges the bytes of one read; waits, before the next read, until the connection's allowance allows it.</summary>
     private async ValueTask ThrottleReadAsync(long received, CancellationToken cancellationToken)
     {
-        if (_byteBucket is { } bucket && received > 0 && Volatile.Read(ref _closeStarted) == 0)
+        if (received > 0 && Volatile.Read(ref _closeStarted) == 0)
         {
-            var delay = bucket.Take(received);
-            if (delay > TimeSpan.Zero)
-            {
-                await Task.Delay(delay, _services.Time, cancellationToken);
-            }
+            await PayAsync(_byteBucket, received, cancellationToken);
         }
     }
 
@@ -90,13 +86,15 @@ internal sealed partial class C2sConnection
         PublishIfDrained(session);
 
         _stanzaBucket ??= TokenBucket.CreateOrNull(_services.Limits.StanzasPerSecond, _services.Limits.StanzaBurst, _services.Time);
-        if (_stanzaBucket is { } bucket)
+        await PayAsync(_stanzaBucket, 1, cancellationToken);
+    }
+
+    /// <summary>Takes from the bucket (none: no limit) and waits out any debt before the loop goes on.</summary>
+    private async ValueTask PayAsync(TokenBucket? bucket, double tokens, CancellationToken cancellationToken)
+    {
+        if (bucket?.Take(tokens) is { } delay && delay > TimeSpan.Zero)
         {
-            var delay = bucket.Take(1);
-            if (delay > TimeSpan.Zero)
-            {
-                await Task.Delay(delay, _services.Time, cancellationToken);
-            }
+            await Task.Delay(delay, _services.Time, cancellationToken);
         }
     }
 
