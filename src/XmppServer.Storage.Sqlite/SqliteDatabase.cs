@@ -4,12 +4,18 @@ namespace XmppServer.Storage.Sqlite;
 
 /// <summary>
 /// The server's single SQLite database file. Hands out open connections configured for WAL and a busy timeout, so the
-/// running server and the CLI (another process) can use the same file at once.
+/// running server and the CLI (another process) can use the same file at once. Writes that come with every message go
+/// through <see cref="Writes"/>, which commits many of them at once.
 /// </summary>
-public sealed class SqliteDatabase
+public sealed class SqliteDatabase : IAsyncDisposable
 {
     /// <summary>How long a writer waits for another process's write lock before failing.</summary>
     private const int BusyTimeoutMilliseconds = 10_000;
+
+    // synchronous=FULL with WAL: a commit is durable once it returns, so nothing acknowledged is lost on a crash or
+    // power cut (an offline message is committed before anyone is told it was stored).
+    private static readonly string ConnectionPragmas =
+        $"PRAGMA busy_timeout={BusyTimeoutMilliseconds}; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;";
 
     private readonly string _connectionString;
 
@@ -25,9 +31,13 @@ public sealed class SqliteDatabase
             Pooling = true,
             DefaultTimeout = BusyTimeoutMilliseconds / 1000,
         }.ToString();
+        Writes = new SqliteWriteQueue(this);
     }
 
     public string Path { get; }
+
+    /// <summary>The group-commit queue for this file.</summary>
+    internal SqliteWriteQueue Writes { get; }
 
     /// <summary>Opens a pooled connection. WAL is a property of the file, set once by <see cref="MigrateAsync"/>.</summary>
     public async ValueTask<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
@@ -37,10 +47,7 @@ public sealed class SqliteDatabase
         {
             await connection.OpenAsync(cancellationToken);
             using var pragma = connection.CreateCommand();
-
-            // synchronous=FULL with WAL: a commit is durable once it returns, so nothing acknowledged is lost on a
-            // crash or power cut (an offline message is committed before anyone is told it was stored).
-            pragma.CommandText = $"PRAGMA busy_timeout={BusyTimeoutMilliseconds}; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;";
+            pragma.CommandText = ConnectionPragmas;
             await pragma.ExecuteNonQueryAsync(cancellationToken);
             return connection;
         }
@@ -50,6 +57,28 @@ public sealed class SqliteDatabase
             throw;
         }
     }
+
+    /// <summary>Opens a pooled connection on a thread that may block: the write queue's own thread.</summary>
+    internal SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = ConnectionPragmas;
+            pragma.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Commits what is queued for writing and stops the writer.</summary>
+    public ValueTask DisposeAsync() => Writes.DisposeAsync();
 
     /// <summary>Creates the file if needed, switches it to WAL and applies the migrations not applied yet.</summary>
     public async Task MigrateAsync(CancellationToken cancellationToken)

@@ -30,6 +30,9 @@ internal sealed class TempDatabase : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The write queue commits what it holds and lets its connection go back to the pool.
+        await Database.DisposeAsync();
+
         // Pooled connections keep the file open; release this database's pool (not every pool: other test classes
         // run in parallel, and clearing their pools disposes connections they are opening) before removing the files.
         await using (var connection = await Database.OpenAsync(CancellationToken.None))

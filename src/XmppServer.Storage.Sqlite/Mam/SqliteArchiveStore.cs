@@ -94,28 +94,10 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
     {
         ArgumentNullException.ThrowIfNull(entry);
         var (domain, username) = Key(user);
-        await using var connection = await database.OpenAsync(cancellationToken);
 
-        // BEGIN IMMEDIATE: the seq subquery and the counter both see every earlier commit.
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(
-            System.Data.IsolationLevel.Serializable, cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            InsertSql,
-            new
-            {
-                stamp = ToSeq(entry.Stamp),
-                domain,
-                username,
-                id = entry.Id,
-                withBare = entry.Peer.Bare.ToString(),
-                withResource = entry.Peer.Resource,
-                stanza = OfflineStanzaSerializer.Serialize(entry.Stanza),
-            },
-            transaction,
-            cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(
-            IncrementCountSql, new { domain, username }, transaction, cancellationToken: cancellationToken));
-        await transaction.CommitAsync(cancellationToken);
+        // Serialized here, on the caller's thread, so the writer thread only runs statements.
+        var write = new AppendWrite(domain, username, entry, OfflineStanzaSerializer.Serialize(entry.Stanza));
+        await database.Writes.EnqueueAsync(write, cancellationToken);
     }
 
     public async ValueTask<ArchivePage?> QueryAsync(Jid user, ArchiveQuery query, CancellationToken cancellationToken)
@@ -391,6 +373,32 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
         }
 
         return jids;
+    }
+
+    /// <summary>
+    /// One message appended to an archive, committed together with the other writes queued beside it. The writer
+    /// runs writes one at a time in queue order, so the seq subquery and the counter see every append before it.
+    /// </summary>
+    private sealed class AppendWrite(string domain, string username, ArchiveEntry entry, string stanza) : SqliteWrite<bool>
+    {
+        protected override bool Run(SqliteWriteContext context)
+        {
+            var insert = context.Command(InsertSql);
+            SqliteWriteContext.Bind(insert, "@stamp", ToSeq(entry.Stamp));
+            SqliteWriteContext.Bind(insert, "@domain", domain);
+            SqliteWriteContext.Bind(insert, "@username", username);
+            SqliteWriteContext.Bind(insert, "@id", entry.Id);
+            SqliteWriteContext.Bind(insert, "@withBare", entry.Peer.Bare.ToString());
+            SqliteWriteContext.Bind(insert, "@withResource", entry.Peer.Resource);
+            SqliteWriteContext.Bind(insert, "@stanza", stanza);
+            insert.ExecuteNonQuery();
+
+            var count = context.Command(IncrementCountSql);
+            SqliteWriteContext.Bind(count, "@domain", domain);
+            SqliteWriteContext.Bind(count, "@username", username);
+            count.ExecuteNonQuery();
+            return true;
+        }
     }
 
     /// <summary>Archive time as seq: microseconds since the Unix epoch.</summary>

@@ -37,28 +37,8 @@ internal sealed class SqliteOfflineStore(SqliteDatabase database) : IOfflineStor
     {
         ArgumentNullException.ThrowIfNull(message);
         var (domain, username) = Key(user);
-        var stanza = OfflineStanzaSerializer.Serialize(message);
-        await using var connection = await database.OpenAsync(cancellationToken);
-
-        // BEGIN IMMEDIATE takes the write lock before the count is read, so concurrent senders (in this process or
-        // another) queue on busy_timeout and each sees the count left by the one before: the limit cannot be
-        // overshot. The commit returns only once the row is durable (synchronous=FULL), before anyone is told.
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(
-            System.Data.IsolationLevel.Serializable, cancellationToken);
-        var count = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            CountSql, new { domain, username }, transaction, cancellationToken: cancellationToken));
-        if (count >= maxPerUser)
-        {
-            return OfflineStoreResult.Full;
-        }
-
-        await connection.ExecuteAsync(new CommandDefinition(
-            InsertSql,
-            new { domain, username, stamp = FormatStamp(stamp), stanza },
-            transaction,
-            cancellationToken: cancellationToken));
-        await transaction.CommitAsync(cancellationToken);
-        return OfflineStoreResult.Stored;
+        var write = new StoreWrite(domain, username, FormatStamp(stamp), OfflineStanzaSerializer.Serialize(message), maxPerUser);
+        return await database.Writes.EnqueueAsync(write, cancellationToken);
     }
 
     public async ValueTask<IReadOnlyList<OfflineMessage>> LoadAsync(Jid user, CancellationToken cancellationToken)
@@ -117,6 +97,35 @@ internal sealed class SqliteOfflineStore(SqliteDatabase database) : IOfflineStor
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             DeleteAllSql, new { domain, username }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// One offline message, committed together with the other writes queued beside it. The count is read in the
+    /// same transaction as the insert, which holds the write lock (BEGIN IMMEDIATE) and sees every write queued
+    /// before it, so concurrent senders (in this process or another) can never push the queue past the limit. The
+    /// caller hears "stored" only once the row is durable (synchronous=FULL), before anyone is told.
+    /// </summary>
+    private sealed class StoreWrite(string domain, string username, string stamp, string stanza, int maxPerUser)
+        : SqliteWrite<OfflineStoreResult>
+    {
+        protected override OfflineStoreResult Run(SqliteWriteContext context)
+        {
+            var count = context.Command(CountSql);
+            SqliteWriteContext.Bind(count, "@domain", domain);
+            SqliteWriteContext.Bind(count, "@username", username);
+            if ((long)count.ExecuteScalar()! >= maxPerUser)
+            {
+                return OfflineStoreResult.Full;
+            }
+
+            var insert = context.Command(InsertSql);
+            SqliteWriteContext.Bind(insert, "@domain", domain);
+            SqliteWriteContext.Bind(insert, "@username", username);
+            SqliteWriteContext.Bind(insert, "@stamp", stamp);
+            SqliteWriteContext.Bind(insert, "@stanza", stanza);
+            insert.ExecuteNonQuery();
+            return OfflineStoreResult.Stored;
+        }
     }
 
     private static (string Domain, string Username) Key(Jid user)
