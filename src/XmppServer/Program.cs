@@ -55,7 +55,14 @@ internal static class Program
 
     internal static WebApplication BuildServer(IConfiguration configuration)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
+        // The host's own configuration sources are replaced below, but with reloading on they would first set a
+        // recursive file watcher on the content root, the working directory that holds the data directory: every
+        // SQLite write would then wake a watcher thread. The server's configuration is read once, at start.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            ContentRootPath = Directory.GetCurrentDirectory(),
+        });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(configuration);
         ConfigureLogging(builder.Logging, configuration);

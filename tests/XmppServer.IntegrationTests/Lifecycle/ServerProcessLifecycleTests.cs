@@ -93,4 +93,34 @@ public sealed class ServerProcessLifecycleTests : IDisposable
         await using var restarted = await ServerProcess.StartAsync(_dataDirectory);
         Assert.Equal(["unacked 1", "unacked 2", "unacked 3"], await GracefulShutdownTests.OfflineBodiesAsync(restarted, bob));
     }
+
+    [Fact]
+    public async Task Running_WithItsDataDirectoryInTheWorkingDirectory_WatchesNoFiles()
+    {
+        // Regression: the web host's default configuration set a recursive inotify watch on the working directory,
+        // so every SQLite write in the data directory there woke a file-watcher thread.
+        await using var server = await ServerProcess.StartAsync(_dataDirectory);
+        var alice = await ServerProcess.CreateUserAsync(_dataDirectory, "watcher");
+        await using (var client = await XmppTestClient.LoginAsync(server, alice, resource: "w"))
+        {
+            await client.SendAsync("<message to='nobody@localhost' type='chat' id='w1'><body>to offline storage</body></message>");
+            await client.SendAsync("<iq type='get' id='p1'><ping xmlns='urn:xmpp:ping'/></iq>");
+            await client.ExpectAsync(e => e.Name == "iq" && e.GetAttribute("id") == "p1", "ping result");
+        }
+
+        var watches = new List<string>();
+        foreach (var fdinfo in Directory.EnumerateFiles($"/proc/{server.ProcessId}/fdinfo"))
+        {
+            try
+            {
+                watches.AddRange((await File.ReadAllLinesAsync(fdinfo)).Where(line => line.StartsWith("inotify", StringComparison.Ordinal)));
+            }
+            catch (IOException)
+            {
+                // The descriptor was closed while the directory was read.
+            }
+        }
+
+        Assert.Empty(watches);
+    }
 }
