@@ -49,10 +49,13 @@ internal static class BenchmarkStanzas
     public static int ByteCount(string name) => Encoding.UTF8.GetByteCount(Get(name));
 
     /// <summary>Parses the named stanza in a jabber:client stream.</summary>
-    public static XmppElement Parse(string name)
+    public static XmppElement Parse(string name) => ParseXml(Get(name));
+
+    /// <summary>Parses one stanza, given as XML, in a jabber:client stream: the element a connection hands the router.</summary>
+    public static XmppElement ParseXml(string stanza)
     {
         var parser = new XmppStreamParser(new XmppParserOptions { MaxStanzaBytesBeforeAuthentication = 1 << 20 });
-        var buffer = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(Header + Get(name)));
+        var buffer = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(Header + stanza));
         XmppElement? element = null;
         while (parser.TryParse(buffer, out var consumed, out var streamEvent))
         {

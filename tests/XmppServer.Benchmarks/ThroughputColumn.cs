@@ -50,5 +50,6 @@ internal sealed class ThroughputColumn(bool showBytes) : IColumn
 
     public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
 
-    public bool IsAvailable(Summary summary) => true;
+    // Only benchmarks of one stanza by name have a size to divide; the router's and SCRAM's would show dashes.
+    public bool IsAvailable(Summary summary) => summary.BenchmarksCases.Any(c => c.Parameters["Stanza"] is string);
 }
