@@ -13,7 +13,7 @@ public sealed partial class MamModule
             return IqResult.Fail(StanzaErrorCondition.Forbidden);
         }
 
-        var preferences = await _store.GetPreferencesAsync(context.To, cancellationToken) ?? DefaultPreferences();
+        var preferences = await GetPreferencesAsync(context.To.Bare, cancellationToken);
         return IqResult.With(PreferencesXml.Write(preferences));
     }
 
@@ -30,7 +30,8 @@ public sealed partial class MamModule
             return IqResult.Fail(StanzaErrorCondition.BadRequest, text: text);
         }
 
-        await _store.SetPreferencesAsync(context.To, preferences, cancellationToken);
+        await _store.SetPreferencesAsync(context.To.Bare, preferences, cancellationToken);
+        _preferences.Set(context.To.Bare, preferences);
         return IqResult.With(PreferencesXml.Write(preferences));
     }
 }

@@ -44,6 +44,7 @@ public sealed partial class MamModule : IXmppModule
     private readonly TimeProvider _time;
     private readonly MamOptions _options;
     private readonly ILogger<MamModule> _logger;
+    private readonly ArchivePreferencesCache _preferences;
     private long _nextRetentionRun;
 
     public MamModule(IArchiveStore store, IRosterStore roster, TimeProvider timeProvider, IOptions<MamOptions> options, ILogger<MamModule> logger)
@@ -54,6 +55,7 @@ public sealed partial class MamModule : IXmppModule
         _time = timeProvider;
         _options = options.Value;
         _logger = logger;
+        _preferences = new ArchivePreferencesCache(ArchivePreferencesCache.DefaultCapacity, timeProvider);
     }
 
     public void Configure(IModuleBuilder module)
@@ -155,7 +157,7 @@ public sealed partial class MamModule : IXmppModule
     {
         try
         {
-            var preferences = await _store.GetPreferencesAsync(user, cancellationToken) ?? DefaultPreferences();
+            var preferences = await GetPreferencesAsync(user, cancellationToken);
             var inRoster = preferences.Default == ArchiveDefault.Roster
                 && (await _roster.GetEntryAsync(user, peer.Bare, cancellationToken)).Item is not null;
             if (!ArchivePolicy.Allows(preferences, peer, inRoster))
@@ -203,10 +205,23 @@ public sealed partial class MamModule : IXmppModule
 
     private ArchivePreferences DefaultPreferences() => new(_options.DefaultPreference, [], []);
 
+    /// <summary>The user's preferences, or the server's default when the user set none.</summary>
+    private async ValueTask<ArchivePreferences> GetPreferencesAsync(Jid user, CancellationToken cancellationToken)
+    {
+        if (!_preferences.TryGet(user, out var preferences))
+        {
+            preferences = await _store.GetPreferencesAsync(user, cancellationToken) ?? DefaultPreferences();
+            _preferences.AddRead(user, preferences);
+        }
+
+        return preferences;
+    }
+
     private async ValueTask OnUserDeletedAsync(UserDeleted @event, CancellationToken cancellationToken)
     {
         // The event may be published by the CLI in another process: touch storage only.
         await _store.DeleteUserAsync(@event.User.Bare, cancellationToken);
+        _preferences.Remove(@event.User.Bare);
         Log.ArchiveDeleted(_logger, @event.User.Bare);
     }
 

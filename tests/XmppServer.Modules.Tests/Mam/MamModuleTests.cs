@@ -453,6 +453,34 @@ public sealed class MamModuleTests
     }
 
     [Fact]
+    public async Task Prefs_SetAfterMessagesWereArchived_AppliesToTheNextMessageAtOnce()
+    {
+        var host = CreateHost();
+        var juliet = host.Sessions.Add("juliet@capulet.lit/balcony");
+        await host.RunHooksAsync(StanzaDirection.Inbound, Chat("romeo@montague.lit/orchard", "juliet@capulet.lit", "kept"), origin: null);
+
+        // The preferences read for the first message are kept in memory; a set must replace them, not wait them out.
+        await host.InvokeIqAsync(Iq("set", "<prefs xmlns='urn:xmpp:mam:2' default='never'><always/><never/></prefs>"), juliet);
+        await host.RunHooksAsync(StanzaDirection.Inbound, Chat("romeo@montague.lit/orchard", "juliet@capulet.lit", "not kept"), origin: null);
+
+        Assert.Equal(["kept"], _store.Archive(Juliet).Select(e => e.Stanza.ElementText("body", Namespaces.Client)));
+    }
+
+    [Fact]
+    public async Task Prefs_ChangedInStorageByAnotherProcess_AppliesOnceTheKeptCopyExpires()
+    {
+        var host = CreateHost();
+        await host.RunHooksAsync(StanzaDirection.Inbound, Chat("romeo@montague.lit/orchard", "juliet@capulet.lit", "1"), origin: null);
+
+        await _store.SetPreferencesAsync(Juliet, new ArchivePreferences(ArchiveDefault.Never, [], []), default);
+        await host.RunHooksAsync(StanzaDirection.Inbound, Chat("romeo@montague.lit/orchard", "juliet@capulet.lit", "2"), origin: null);
+        _time.Advance(ArchivePreferencesCache.Lifetime);
+        await host.RunHooksAsync(StanzaDirection.Inbound, Chat("romeo@montague.lit/orchard", "juliet@capulet.lit", "3"), origin: null);
+
+        Assert.Equal(["1", "2"], _store.Archive(Juliet).Select(e => e.Stanza.ElementText("body", Namespaces.Client)));
+    }
+
+    [Fact]
     public async Task Prefs_DefaultAlwaysWithNeverList_ThatJidNotArchived()
     {
         var host = CreateHost();
