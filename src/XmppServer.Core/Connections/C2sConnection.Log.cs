@@ -16,6 +16,9 @@ internal sealed partial class C2sConnection
         [LoggerMessage(202, LogLevel.Information, "Connection {ConnectionId} TLS handshake failed: {Reason}", EventName = "TlsFailed")]
         public static partial void TlsFailed(ILogger logger, string connectionId, string reason);
 
+        [LoggerMessage(218, LogLevel.Information, "TLS record buffers stay allocated for each connection's life: this platform's TLS stream does not let OpenSSL release them", EventName = "TlsBuffersKept")]
+        public static partial void TlsBuffersKept(ILogger logger);
+
         [LoggerMessage(203, LogLevel.Information, "Connection {ConnectionId} authenticated as {Jid} with {Mechanism}", EventName = "Authenticated")]
         public static partial void Authenticated(ILogger logger, string connectionId, string jid, string mechanism);
 

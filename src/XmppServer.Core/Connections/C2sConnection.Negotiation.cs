@@ -27,6 +27,9 @@ internal sealed partial class C2sConnection
     private byte[]? _uniqueBinding;
     private bool _isTls13;
 
+    // Said once per process, not once per connection.
+    private static int _tlsBuffersKeptLogged;
+
     /// <summary>The bare JID the running SASL exchange asked for, once the mechanism looked it up (for the throttle).</summary>
     private string? _saslAccount;
 
@@ -245,6 +248,11 @@ internal sealed partial class C2sConnection
             }
 
             _ssl = ssl;
+            if (!OpenSslRecordBuffers.TryEnable(ssl) && Interlocked.Exchange(ref _tlsBuffersKeptLogged, 1) == 0)
+            {
+                Log.TlsBuffersKept(_services.Logger);
+            }
+
             _endpointBinding = ComputeEndpointBinding(certificate.TargetCertificate);
             _uniqueBinding = ChannelBindingData.ReadTlsUnique(ssl);
             _isTls13 = ssl.SslProtocol == SslProtocols.Tls13;

@@ -80,6 +80,7 @@ public static class XmppCoreServiceCollectionExtensions
         services.AddSingleton<C2sConnectionHandler>();
         services.AddHostedService<ConnectionHeartbeat>();
         services.AddHostedService<CertificateReloadService>();
+        services.AddHostedService<NativeHeapTrimmer>();
         return services;
     }
 
