@@ -16,6 +16,17 @@ public sealed record StanzaContext(XmppElement Stanza, StanzaKind Kind, Jid From
     /// </summary>
     public bool IsRedelivery { get; init; }
 
+    /// <summary>Shared by every copy of the context (with-expressions copy the reference).</summary>
+    internal HandlingWork? Work { get; init; }
+
+    /// <summary>
+    /// Lets the router count the stanza as handled (XEP-0198 §4: the server has taken responsibility for it) only once
+    /// <paramref name="work"/> has finished, while the stanza goes on its way meanwhile. For work that must be done
+    /// before the sender is told, but that the recipient need not wait for, such as the sender's own archive entry.
+    /// Stanzas not sent by a local client have no acknowledgement to hold back: the work is only started.
+    /// </summary>
+    public void CompleteBeforeHandled(Task work) => Work?.Add(work);
+
     /// <summary>The 'type' attribute, or null.</summary>
     public string? Type => Stanza.Type;
 

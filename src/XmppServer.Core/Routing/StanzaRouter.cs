@@ -55,7 +55,21 @@ internal sealed partial class StanzaRouter(
             return;
         }
 
-        var context = new StanzaContext(stanza, kind, session.Jid, to, session);
+        var work = new HandlingWork();
+        try
+        {
+            await RouteFromClientAsync(session, new StanzaContext(stanza, kind, session.Jid, to, session) { Work = work }, cancellationToken);
+        }
+        finally
+        {
+            // XEP-0198 §4: the stanza is handled once the work its hooks deferred is done too.
+            await work.WhenDoneAsync();
+        }
+    }
+
+    private async ValueTask RouteFromClientAsync(ClientSession session, StanzaContext context, CancellationToken cancellationToken)
+    {
+        var (stanza, kind, to) = (context.Stanza, context.Kind, context.To);
         if (await registry.RunHooksAsync(new StanzaHookKey(kind, StanzaDirection.Outbound, context.ToKind), context, cancellationToken))
         {
             return;

@@ -91,11 +91,11 @@ public sealed partial class MamModule : IXmppModule
     }
 
     /// <summary>A local client sends a message: it goes into the sender's archive.</summary>
-    private async ValueTask<bool> ArchiveSentAsync(StanzaContext context, CancellationToken cancellationToken)
+    private ValueTask<bool> ArchiveSentAsync(StanzaContext context, CancellationToken cancellationToken)
     {
         if (context.Origin is null || context.To is not { } to)
         {
-            return false;
+            return ValueTask.FromResult(false);
         }
 
         var user = context.From.Bare;
@@ -108,7 +108,7 @@ public sealed partial class MamModule : IXmppModule
         // resources receive.
         if (to.Bare == user || !ArchivePolicy.IsArchivable(message))
         {
-            return false;
+            return ValueTask.FromResult(false);
         }
 
         // XEP-0313 §3.5: the sender's archive id is not added to the message: the contact has no access to the
@@ -116,8 +116,12 @@ public sealed partial class MamModule : IXmppModule
         // (and XEP-0359 §3 rule 2 makes it strip) those only on arrival, so one present now was made up by the sender.
         var copy = message.Clone();
         StanzaIds.RemoveForged(copy, to.Bare);
-        await TryArchiveAsync(user, to, copy, cancellationToken);
-        return false;
+
+        // The message goes on while the sender's copy is written. With the preferences at hand the write is queued
+        // before this returns, so the recipient's archive write (queued later, committed in the same batch or after)
+        // is never durable before it; the router still counts the stanza as handled only once it is done.
+        context.CompleteBeforeHandled(TryArchiveAsync(user, to, copy, cancellationToken).AsTask());
+        return ValueTask.FromResult(false);
     }
 
     /// <summary>A message arrives for a local account: it goes into the recipient's archive before delivery.</summary>

@@ -45,6 +45,32 @@ public sealed class MamTests : AliceAndBobTests
     }
 
     [Fact]
+    public async Task Chat_AcknowledgedToTheSender_IsInBothArchivesAlready()
+    {
+        // The sender's archive write runs beside the delivery; the XEP-0198 <a/> must still wait for it.
+        const int count = 20;
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
+        await bob.SendInitialPresenceAsync();
+        await alice.SendAsync($"<enable xmlns='{Namespaces.StreamManagement}'/>");
+        await alice.ExpectAsync(e => e.Is("enabled", Namespaces.StreamManagement), "<enabled/>");
+
+        for (var i = 1; i <= count; i++)
+        {
+            await alice.SendAsync($"<message to='bob@localhost' type='chat' id='k{i}'><body>kept {i}</body></message>");
+        }
+
+        await alice.SendAsync($"<r xmlns='{Namespaces.StreamManagement}'/>");
+        var ack = await alice.ExpectAsync(e => e.Is("a", Namespaces.StreamManagement), "<a/>");
+        Assert.Equal(count.ToString(System.Globalization.CultureInfo.InvariantCulture), ack.GetAttribute("h"));
+
+        var store = Server.Services.GetRequiredService<IArchiveStore>();
+        var all = new ArchiveQuery { Max = 100 };
+        Assert.Equal(count, (await store.QueryAsync(Alice, all, default))!.Messages.Count);
+        Assert.Equal(count, (await store.QueryAsync(Bob, all, default))!.Messages.Count);
+    }
+
+    [Fact]
     public async Task ReceivedCarbon_CarriesTheSameStanzaIdAsTheDeliveredMessage()
     {
         await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
