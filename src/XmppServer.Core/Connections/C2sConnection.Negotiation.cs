@@ -238,7 +238,7 @@ internal sealed partial class C2sConnection
             {
                 // TLS 1.2/1.3 with forward-secret AEAD suites only (Tls/TlsPolicy.cs). The certificate is the one
                 // current at this handshake: a reload changes it for later connections, never for this one.
-                await ssl.AuthenticateAsServerAsync(TlsPolicy.ServerOptions(certificate), timeout.Token);
+                await ssl.AuthenticateAsServerAsync(TlsPolicy.ServerOptions(certificate, _services.Certificates.CipherPolicy), timeout.Token);
             }
             catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
             {

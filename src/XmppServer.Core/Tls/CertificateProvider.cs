@@ -55,6 +55,9 @@ public sealed partial class CertificateProvider
 
     public X509Certificate2 Certificate => Context.TargetCertificate;
 
+    /// <summary>The cipher suites client connections may negotiate, as configured.</summary>
+    public TlsCipherPolicy CipherPolicy => _tls.CipherPolicy;
+
     /// <summary>Loads or creates the certificate now, so a bad configuration fails start-up rather than the first client.</summary>
     public void EnsureLoaded() => _ = Context;
 

@@ -1,6 +1,6 @@
 namespace XmppServer.Core.Tls;
 
-/// <summary>Certificate settings (Xmpp:Tls).</summary>
+/// <summary>Certificate and cipher settings (Xmpp:Tls).</summary>
 public sealed class TlsOptions
 {
     public const string SectionName = "Xmpp:Tls";
@@ -10,6 +10,9 @@ public sealed class TlsOptions
 
     /// <summary>PEM private key file for <see cref="CertificatePath"/>.</summary>
     public string KeyPath { get; set; } = string.Empty;
+
+    /// <summary>Which cipher suites client connections may negotiate.</summary>
+    public TlsCipherPolicy CipherPolicy { get; set; } = TlsCipherPolicy.Strict;
 
     /// <summary>Service subdomains the self-signed certificate also names, for each hosted domain.</summary>
     public IList<string> ServiceSubdomains { get; } = [];

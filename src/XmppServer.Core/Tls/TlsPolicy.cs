@@ -35,8 +35,8 @@ internal static class TlsPolicy
     // Built once: the policy is immutable and shared by every handshake.
     private static readonly CipherSuitesPolicy? Policy = CreatePolicy();
 
-    /// <summary>The options of one server handshake with <paramref name="certificate"/>.</summary>
-    public static SslServerAuthenticationOptions ServerOptions(SslStreamCertificateContext certificate)
+    /// <summary>The options of one server handshake with <paramref name="certificate"/> under <paramref name="cipherPolicy"/>.</summary>
+    public static SslServerAuthenticationOptions ServerOptions(SslStreamCertificateContext certificate, TlsCipherPolicy cipherPolicy)
     {
         var options = new SslServerAuthenticationOptions
         {
@@ -45,7 +45,8 @@ internal static class TlsPolicy
             ClientCertificateRequired = false,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
-        if (Policy is not null && (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()))
+        if (cipherPolicy == TlsCipherPolicy.Strict && Policy is not null
+            && (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()))
         {
             options.CipherSuitesPolicy = Policy;
         }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Microsoft.Extensions.DependencyInjection;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
@@ -80,6 +81,33 @@ public sealed class TlsPolicyTests : IAsyncLifetime
 
         Assert.Equal(protocol, client.TlsProtocol);
         Assert.Contains(client.TlsCipherSuite!.Value, Core.Tls.TlsPolicy.CipherSuites);
+    }
+
+    [Theory]
+    [InlineData(SslProtocols.Tls12)]
+    [InlineData(SslProtocols.Tls13)]
+    public async Task CipherPolicySystem_RealClientLogsInOverTheSystemsSuites(SslProtocols protocol)
+    {
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Xmpp:Tls:CipherPolicy"] = "System" });
+        var alice = await server.CreateUserAsync("alice");
+
+        await using var client = await XmppTestClient.ConnectAsync(server, false, protocol);
+        await client.OpenStreamAsync();
+        await client.StartTlsAsync();
+        await client.AuthenticatePlainAsync(alice.Local!, "secret");
+        await client.BindAsync("a");
+
+        Assert.Equal(protocol, client.TlsProtocol);
+    }
+
+    [Fact]
+    public void CipherPolicy_StrictRestrictsTheSuites_SystemLeavesThemToThePlatform()
+    {
+        var certificate = _server.Services.GetRequiredService<Core.Tls.CertificateProvider>().Certificate;
+        var context = System.Net.Security.SslStreamCertificateContext.Create(certificate, null);
+
+        Assert.NotNull(Core.Tls.TlsPolicy.ServerOptions(context, Core.Tls.TlsCipherPolicy.Strict).CipherSuitesPolicy);
+        Assert.Null(Core.Tls.TlsPolicy.ServerOptions(context, Core.Tls.TlsCipherPolicy.System).CipherSuitesPolicy);
     }
 
     [Theory]
