@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
-using Microsoft.Extensions.DependencyInjection;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using XmppServer.IntegrationTests.Infrastructure;
 using XmppServer.Protocol;
 
