@@ -13,10 +13,10 @@ namespace XmppServer.Storage.Sqlite;
 /// disk cost per write shrinks with them.
 /// </summary>
 /// <remarks>
-/// Writes run in the order they were queued, so an archive written through the queue is in routing order. Microsoft.Data.Sqlite
-/// does its I/O synchronously even behind its async methods; the writer is a thread of its own, so waiting for the
-/// disk never holds a thread-pool thread. The thread ends after a few idle seconds and starts again with the next
-/// write, which also returns its connection to the pool.
+/// Writes run in the order they were queued, so an archive written through the queue is in routing order.
+/// Microsoft.Data.Sqlite does its I/O synchronously even behind its async methods; the writer is a thread of its own,
+/// so waiting for the disk never holds a thread-pool thread. The thread ends after a few idle seconds and starts again
+/// with the next write, which also returns its connection to the pool.
 /// </remarks>
 internal sealed class SqliteWriteQueue(SqliteDatabase database) : IAsyncDisposable
 {
@@ -25,6 +25,7 @@ internal sealed class SqliteWriteQueue(SqliteDatabase database) : IAsyncDisposab
 
     private readonly Lock _gate = new();
     private readonly Queue<SqliteWrite> _queue = new();
+
     // Set when there is something for the writer to do. No spinning before it sleeps: a writer that spins burns the
     // CPU the connections need, for a wake-up gain of microseconds against a commit of milliseconds.
     private readonly ManualResetEventSlim _wake = new(initialState: false, spinCount: 0);
