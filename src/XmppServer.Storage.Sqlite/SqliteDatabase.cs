@@ -40,25 +40,17 @@ public sealed class SqliteDatabase : IAsyncDisposable
     internal SqliteWriteQueue Writes { get; }
 
     /// <summary>Opens a pooled connection. WAL is a property of the file, set once by <see cref="MigrateAsync"/>.</summary>
-    public async ValueTask<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    /// <remarks>
+    /// Microsoft.Data.Sqlite opens and runs statements synchronously even behind its async methods, so both entry
+    /// points share the one synchronous path rather than keeping two copies of it.
+    /// </remarks>
+    public ValueTask<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken);
-            using var pragma = connection.CreateCommand();
-            pragma.CommandText = ConnectionPragmas;
-            await pragma.ExecuteNonQueryAsync(cancellationToken);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Open());
     }
 
-    /// <summary>Opens a pooled connection on a thread that may block: the write queue's own thread.</summary>
+    /// <summary>Opens a pooled connection configured for this file (busy timeout, foreign keys, durable commits).</summary>
     internal SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);
