@@ -17,7 +17,7 @@ public sealed class RosterModuleOverSqliteTests : IAsyncLifetime
 
     private readonly SingleSession _session = new(Juliet.WithResource("balcony")) { IsRosterInterested = true };
     private readonly RecordingRouter _router;
-    private RosterTempDatabase _database = null!;
+    private TempDatabase _database = null!;
     private SqliteRosterStore _store = null!;
     private ModuleRegistry _registry = null!;
 
@@ -25,7 +25,7 @@ public sealed class RosterModuleOverSqliteTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = await RosterTempDatabase.CreateAsync();
+        _database = await TempDatabase.CreateAsync();
         _store = new SqliteRosterStore(_database.Database);
         var module = new RosterModule(_store, _router, _session, Options.Create(new RosterOptions()), NullLogger<RosterModule>.Instance);
         _registry = new ModuleRegistry([module]);

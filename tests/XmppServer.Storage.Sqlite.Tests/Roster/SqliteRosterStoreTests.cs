@@ -10,12 +10,12 @@ public sealed class SqliteRosterStoreTests : IAsyncLifetime
     private static readonly Jid Romeo = Jid.Parse("romeo@example.net");
     private static readonly Jid Nurse = Jid.Parse("nurse@example.com");
 
-    private RosterTempDatabase _database = null!;
+    private TempDatabase _database = null!;
     private SqliteRosterStore _store = null!;
 
     public async Task InitializeAsync()
     {
-        _database = await RosterTempDatabase.CreateAsync();
+        _database = await TempDatabase.CreateAsync();
         _store = new SqliteRosterStore(_database.Database);
     }
 
