@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using XmppServer.LoadTest.Client;
+using static XmppServer.LoadTest.Cli.OptionValues;
 
 namespace XmppServer.LoadTest.Cli;
 
@@ -336,24 +337,4 @@ internal sealed class LoadOptions
         "PLAIN" => SaslMechanism.Plain,
         _ => throw new OptionsException($"--mech {value}: SCRAM-SHA-1, SCRAM-SHA-256 or PLAIN"),
     };
-
-    private static int Int(string name, string value, int min, int max)
-    {
-        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
-        {
-            throw new OptionsException($"{name} {value}: expected a whole number from {min} to {max}");
-        }
-
-        return n;
-    }
-
-    private static double Number(string name, string value, double min, double max)
-    {
-        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
-        {
-            throw new OptionsException($"{name} {value}: expected a number from {min} to {max}");
-        }
-
-        return n;
-    }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using XmppServer.LoadTest.Cli;
+using static XmppServer.LoadTest.Cli.OptionValues;
 
 namespace XmppServer.LoadTest.Faults;
 
@@ -202,26 +203,6 @@ internal sealed record FaultOptions
         }
 
         return list;
-    }
-
-    private static int Int(string name, string value, int min, int max)
-    {
-        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
-        {
-            throw new OptionsException($"{name} {value}: expected a whole number from {min} to {max}");
-        }
-
-        return n;
-    }
-
-    private static double Number(string name, string value, double min, double max)
-    {
-        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
-        {
-            throw new OptionsException($"{name} {value}: expected a number from {min} to {max}");
-        }
-
-        return n;
     }
 }
 
