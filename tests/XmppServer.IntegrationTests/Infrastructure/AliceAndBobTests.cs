@@ -22,4 +22,23 @@ public abstract class AliceAndBobTests : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
+
+    /// <summary>Alice logged in with XEP-0198 enabled for resumption, and the id to resume with.</summary>
+    protected async Task<(XmppTestClient Client, string Id)> LoginWithResumptionAsync(string resource)
+    {
+        var client = await XmppTestClient.LoginAsync(Server, Alice, resource: resource);
+        await client.SendAsync($"<enable xmlns='{Namespaces.StreamManagement}' resume='true'/>");
+        var enabled = await client.ExpectAsync(e => e.Is("enabled", Namespaces.StreamManagement), "<enabled/>");
+        return (client, enabled.GetAttribute("id")!);
+    }
+
+    /// <summary>Alice authenticated over TLS but with no resource bound: a stream ready to resume a session.</summary>
+    protected async Task<XmppTestClient> AuthenticatedAsync()
+    {
+        var client = await XmppTestClient.ConnectAsync(Server);
+        await client.OpenStreamAsync();
+        await client.StartTlsAsync();
+        await client.AuthenticatePlainAsync(Alice.Local!, "secret");
+        return client;
+    }
 }

@@ -170,21 +170,4 @@ public sealed class FaultInjectionRegressionTests : AliceAndBobTests
             ids.Add(element.Element("result", Mam)!.GetAttribute("id"));
         }
     }
-
-    private async Task<(XmppTestClient Client, string Id)> LoginWithResumptionAsync(string resource)
-    {
-        var client = await XmppTestClient.LoginAsync(Server, Alice, resource: resource);
-        await client.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
-        var enabled = await client.ExpectAsync(e => e.Is("enabled", Sm), "<enabled/>");
-        return (client, enabled.GetAttribute("id")!);
-    }
-
-    private async Task<XmppTestClient> AuthenticatedAsync()
-    {
-        var client = await XmppTestClient.ConnectAsync(Server);
-        await client.OpenStreamAsync();
-        await client.StartTlsAsync();
-        await client.AuthenticatePlainAsync("alice", "secret");
-        return client;
-    }
 }

@@ -53,21 +53,4 @@ public sealed class StreamManagementRegressionTests : AliceAndBobTests
         var answer = await resumed.NextElementAsync();
         Assert.True(answer.Is("resumed", Sm), answer.ToString());
     }
-
-    private async Task<(XmppTestClient Client, string Id)> LoginWithResumptionAsync(string resource)
-    {
-        var client = await XmppTestClient.LoginAsync(Server, Alice, resource: resource);
-        await client.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
-        var enabled = await client.ExpectAsync(e => e.Is("enabled", Sm), "<enabled/>");
-        return (client, enabled.GetAttribute("id")!);
-    }
-
-    private async Task<XmppTestClient> AuthenticatedAsync()
-    {
-        var client = await XmppTestClient.ConnectAsync(Server);
-        await client.OpenStreamAsync();
-        await client.StartTlsAsync();
-        await client.AuthenticatePlainAsync("alice", "secret");
-        return client;
-    }
 }
