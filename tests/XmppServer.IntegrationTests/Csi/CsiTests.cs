@@ -189,8 +189,7 @@ public sealed class CsiTests : AliceAndBobTests
     {
         var client = await XmppTestClient.LoginAsync(Server, Alice, resource: resource);
         await client.SendInitialPresenceAsync();
-        await client.SendAsync($"<enable xmlns='{Sm}'/>");
-        await client.ExpectAsync(e => e.Is("enabled", Sm), "<enabled/>");
+        await client.EnableStreamManagementAsync();
         return client;
     }
 

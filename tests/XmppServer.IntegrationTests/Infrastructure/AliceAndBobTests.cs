@@ -27,8 +27,7 @@ public abstract class AliceAndBobTests : IAsyncLifetime
     protected async Task<(XmppTestClient Client, string Id)> LoginWithResumptionAsync(string resource)
     {
         var client = await XmppTestClient.LoginAsync(Server, Alice, resource: resource);
-        await client.SendAsync($"<enable xmlns='{Namespaces.StreamManagement}' resume='true'/>");
-        var enabled = await client.ExpectAsync(e => e.Is("enabled", Namespaces.StreamManagement), "<enabled/>");
+        var enabled = await client.EnableStreamManagementAsync(resume: true);
         return (client, enabled.GetAttribute("id")!);
     }
 

@@ -232,6 +232,15 @@ public sealed class XmppTestClient : IAsyncDisposable
         return streamEvent.Element!;
     }
 
+    /// <summary>XEP-0198 §3: enables stream management (with resumption if asked) and returns the server's &lt;enabled/&gt;.</summary>
+    public async Task<XmppElement> EnableStreamManagementAsync(bool resume = false)
+    {
+        await SendAsync(resume
+            ? $"<enable xmlns='{Namespaces.StreamManagement}' resume='true'/>"
+            : $"<enable xmlns='{Namespaces.StreamManagement}'/>");
+        return await ExpectAsync(e => e.Is("enabled", Namespaces.StreamManagement), "<enabled/>");
+    }
+
     /// <summary>Waits for an element matching <paramref name="match"/>, skipping others (for example presence noise).</summary>
     public async Task<XmppElement> ExpectAsync(Func<XmppElement, bool> match, string description, TimeSpan? timeout = null)
     {

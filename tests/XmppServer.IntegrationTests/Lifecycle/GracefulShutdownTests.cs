@@ -13,8 +13,6 @@ namespace XmppServer.IntegrationTests.Lifecycle;
 /// </summary>
 public sealed class GracefulShutdownTests
 {
-    private const string Sm = Namespaces.StreamManagement;
-
     [Fact]
     public async Task Stop_WithUnackedAndHibernatingSessions_StoresTheirMessages_DeliveredOnceAfterRestart()
     {
@@ -25,14 +23,12 @@ public sealed class GracefulShutdownTests
 
         // bob: an attached session with stream management that acknowledges nothing.
         var bobDesk = await XmppTestClient.LoginAsync(server, bob, resource: "desk");
-        await bobDesk.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
-        await bobDesk.ExpectAsync(e => e.Is("enabled", Sm), "<enabled/>");
+        await bobDesk.EnableStreamManagementAsync(resume: true);
         await bobDesk.SendInitialPresenceAsync();
 
         // carol: a resumable session whose connection is lost, so it hibernates.
         var carolPhone = await XmppTestClient.LoginAsync(server, carol, resource: "phone");
-        await carolPhone.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
-        await carolPhone.ExpectAsync(e => e.Is("enabled", Sm), "<enabled/>");
+        await carolPhone.EnableStreamManagementAsync(resume: true);
         await carolPhone.SendInitialPresenceAsync();
 
         var aliceClient = await XmppTestClient.LoginAsync(server, alice, resource: "a");

@@ -38,8 +38,7 @@ public sealed class ServerProcessLifecycleTests : IDisposable
         await using (var server = await ServerProcess.StartAsync(_dataDirectory))
         {
             await using var sender = await XmppTestClient.LoginAsync(server, alice, resource: "a");
-            await sender.SendAsync($"<enable xmlns='{Sm}'/>");
-            await sender.ExpectAsync(e => e.Is("enabled", Sm), "<enabled/>");
+            await sender.EnableStreamManagementAsync();
             for (var i = 1; i <= count; i++)
             {
                 await sender.SendAsync($"<message to='bob@localhost' type='chat' id='k{i}'><body>kept {i}</body></message>");
@@ -69,8 +68,7 @@ public sealed class ServerProcessLifecycleTests : IDisposable
         await using (var server = await ServerProcess.StartAsync(_dataDirectory, settings))
         {
             await using var receiver = await XmppTestClient.LoginAsync(server, bob, resource: "b");
-            await receiver.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
-            await receiver.ExpectAsync(e => e.Is("enabled", Sm), "<enabled/>");
+            await receiver.EnableStreamManagementAsync(resume: true);
             await receiver.SendInitialPresenceAsync();
             await using var sender = await XmppTestClient.LoginAsync(server, alice, resource: "a");
             for (var i = 1; i <= 3; i++)

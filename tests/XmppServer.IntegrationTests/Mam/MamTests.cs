@@ -52,8 +52,7 @@ public sealed class MamTests : AliceAndBobTests
         await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await bob.SendInitialPresenceAsync();
-        await alice.SendAsync($"<enable xmlns='{Namespaces.StreamManagement}'/>");
-        await alice.ExpectAsync(e => e.Is("enabled", Namespaces.StreamManagement), "<enabled/>");
+        await alice.EnableStreamManagementAsync();
 
         for (var i = 1; i <= count; i++)
         {

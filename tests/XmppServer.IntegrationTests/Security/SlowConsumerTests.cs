@@ -45,8 +45,7 @@ public sealed class SlowConsumerTests(ITestOutputHelper output) : AttackTestBase
         var phone = Jid.Parse("bob@localhost/phone");
 
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "phone");
-        await bob.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
-        var enabled = await bob.ExpectAsync(e => e.Is("enabled", Sm), "<enabled/>");
+        var enabled = await bob.EnableStreamManagementAsync(resume: true);
         var previd = enabled.GetAttribute("id")!;
         await bob.SendInitialPresenceAsync();
         await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "desk");

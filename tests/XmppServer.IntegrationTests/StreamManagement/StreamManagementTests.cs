@@ -46,8 +46,7 @@ public sealed class StreamManagementTests : AliceAndBobTests
     public async Task Request_AfterThreeStanzas_IsAnsweredWithHandledCountThree()
     {
         await using var alice = await XmppTestClient.LoginAsync(Server, Alice);
-        await alice.SendAsync($"<enable xmlns='{Sm}'/>");
-        var enabled = await alice.ExpectAsync(e => e.Is("enabled", Sm), "<enabled/>");
+        var enabled = await alice.EnableStreamManagementAsync();
         Assert.Null(enabled.GetAttribute("id"));
 
         await alice.SendAsync("<iq type='get' id='p1' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq><presence/><message to='bob@localhost'><body>x</body></message>");
@@ -61,8 +60,7 @@ public sealed class StreamManagementTests : AliceAndBobTests
     public async Task Server_AfterSendingStanzas_RequestsAnAcknowledgement()
     {
         await using var alice = await XmppTestClient.LoginAsync(Server, Alice);
-        await alice.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
-        var enabled = await alice.ExpectAsync(e => e.Is("enabled", Sm), "<enabled/>");
+        var enabled = await alice.EnableStreamManagementAsync(resume: true);
         Assert.Equal("true", enabled.GetAttribute("resume"));
         Assert.Equal("2", enabled.GetAttribute("max"));
 
@@ -122,8 +120,7 @@ public sealed class StreamManagementTests : AliceAndBobTests
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
         await alice.SendAsync("<presence/>");
-        await alice.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
-        await alice.ExpectAsync(e => e.Is("enabled", Sm), "<enabled/>");
+        await alice.EnableStreamManagementAsync(resume: true);
         await bob.SendAsync("<message to='alice@localhost' type='chat' id='lost'><body>not acknowledged</body></message>");
         await alice.ExpectAsync(e => e.Id == "lost", "the message (left unacknowledged)");
         await alice.AbortAsync();
