@@ -27,6 +27,12 @@ public sealed record StanzaContext(XmppElement Stanza, StanzaKind Kind, Jid From
     /// </summary>
     public void CompleteBeforeHandled(Task work) => Work?.Add(work);
 
+    /// <summary>
+    /// True when the stanza came from a local client, so work given to <see cref="CompleteBeforeHandled"/> holds back
+    /// its acknowledgement; false when nothing would wait for that work, so a hook that needs it done first awaits it.
+    /// </summary>
+    public bool HoldsAcknowledgement => Work is not null;
+
     /// <summary>The 'type' attribute, or null.</summary>
     public string? Type => Stanza.Type;
 

@@ -4,8 +4,9 @@ namespace XmppServer.Modules.Mam;
 
 /// <summary>
 /// Per-user message archives (XEP-0313) and archiving preferences (XEP-0441). Users are bare JIDs in canonical form.
-/// Archive order is the order in which <see cref="AppendAsync"/> calls committed; archive ids are assigned by the
-/// module, opaque, and never reused. A page of any archive, however large, must be answered without reading the
+/// Archive order is the order in which <see cref="AppendAsync"/> was called: a write takes its place when the call
+/// is made, before it completes, because the module delivers a message while its entry commits and the archive must
+/// keep the order of delivery. Archive ids are assigned by the module, opaque, and never reused. A page of any archive, however large, must be answered without reading the
 /// messages before it (keyset paging).
 /// </summary>
 public interface IArchiveStore

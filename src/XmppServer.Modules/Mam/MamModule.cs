@@ -120,11 +120,19 @@ public sealed partial class MamModule : IXmppModule
         // The message goes on while the sender's copy is written. With the preferences at hand the write is queued
         // before this returns, so the recipient's archive write (queued later, committed in the same batch or after)
         // is never durable before it; the router still counts the stanza as handled only once it is done.
-        context.CompleteBeforeHandled(TryArchiveAsync(user, to, copy, cancellationToken).AsTask());
+        context.CompleteBeforeHandled(ArchiveSentCopyAsync(user, to, copy, cancellationToken));
         return ValueTask.FromResult(false);
     }
 
-    /// <summary>A message arrives for a local account: it goes into the recipient's archive before delivery.</summary>
+    private async Task ArchiveSentCopyAsync(Jid user, Jid to, XmppElement copy, CancellationToken cancellationToken)
+    {
+        if (await ShouldArchiveAsync(user, to, cancellationToken))
+        {
+            await AppendAsync(user, StanzaIds.NewId(), to, copy, cancellationToken);
+        }
+    }
+
+    /// <summary>A message arrives for a local account: it is stamped with its archive id and goes into the archive.</summary>
     private async ValueTask<bool> ArchiveReceivedAsync(StanzaContext context, CancellationToken cancellationToken)
     {
         // A message routed again after its session ended unacknowledged is in the archive already, and carries the
@@ -139,49 +147,76 @@ public sealed partial class MamModule : IXmppModule
 
         // XEP-0359 §3 rule 2: only this server assigns ids by the recipient's JID; any such id already there is forged.
         StanzaIds.RemoveForged(message, user);
-        if (!ArchivePolicy.IsArchivable(message))
+        if (!ArchivePolicy.IsArchivable(message) || !await ShouldArchiveAsync(user, context.From, cancellationToken))
         {
             return false;
         }
 
         // The archive keeps the message as routed; the stanza-id is added to what is delivered (and so to what
         // offline storage keeps), so every copy the user's clients see names the same archive id.
-        var id = await TryArchiveAsync(user, context.From, message.Clone(), cancellationToken);
-        if (id is not null)
+        var id = StanzaIds.NewId();
+        var write = AppendAsync(user, id, context.From, message.Clone(), cancellationToken);
+        if (context.HoldsAcknowledgement)
         {
-            // XEP-0313 §3.5: the archive id as a XEP-0359 stanza-id by the archive's address, the bare JID.
-            message.Add(StanzaIds.Create(id, user));
+            // A message from a local client is delivered while its entry is committed, and the sender is told it was
+            // handled (XEP-0198 §4) only after the commit: an online recipient does not wait for the disk. The write is
+            // queued already, so an offline copy stored next commits with it or after it, never before.
+            context.CompleteBeforeHandled(write);
+        }
+        else if (!await write)
+        {
+            // Nothing acknowledges this message later: it is delivered after its entry is durable, and without an
+            // archive id when the write failed, so no client is told of an entry that does not exist.
+            return false;
         }
 
+        // XEP-0313 §3.5: the archive id as a XEP-0359 stanza-id by the archive's address, the bare JID.
+        message.Add(StanzaIds.Create(id, user));
         return false;
     }
 
-    /// <summary>Archives the message unless the user's preferences say otherwise; returns its archive id or null.</summary>
-    private async ValueTask<string?> TryArchiveAsync(Jid user, Jid peer, XmppElement message, CancellationToken cancellationToken)
+    /// <summary>Whether the user's preferences let a message with <paramref name="peer"/> into the archive.</summary>
+    private async ValueTask<bool> ShouldArchiveAsync(Jid user, Jid peer, CancellationToken cancellationToken)
     {
         try
         {
             var preferences = await GetPreferencesAsync(user, cancellationToken);
             var inRoster = preferences.Default == ArchiveDefault.Roster
                 && (await _roster.GetEntryAsync(user, peer.Bare, cancellationToken)).Item is not null;
-            if (!ArchivePolicy.Allows(preferences, peer, inRoster))
+            if (ArchivePolicy.Allows(preferences, peer, inRoster))
             {
-                Log.NotArchived(_logger, user);
-                return null;
+                return true;
             }
 
-            var id = StanzaIds.NewId();
-            var now = _time.GetUtcNow();
-            await _store.AppendAsync(user, new ArchiveEntry(id, peer, now, message), cancellationToken);
-            await ApplyRetentionAsync(now, cancellationToken);
-            return id;
+            Log.NotArchived(_logger, user);
+            return false;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            // An archive that cannot be written must not stop the conversation: the message is delivered without an
-            // archive id, so no client is told of an archive entry that does not exist.
+            // Preferences that cannot be read must not stop the conversation: the message goes on unarchived.
             Log.ArchiveFailed(_logger, user, exception);
-            return null;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Appends the message to the user's archive; true once it is durable. The write is queued before this returns
+    /// (archive order is queue order), so callers may let the message go on while it commits.
+    /// </summary>
+    private async Task<bool> AppendAsync(Jid user, string id, Jid peer, XmppElement message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var now = _time.GetUtcNow();
+            await _store.AppendAsync(user, new ArchiveEntry(id, peer, now, message), cancellationToken);
+            await ApplyRetentionAsync(now, cancellationToken);
+            return true;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // An archive that cannot be written must not stop the conversation.
+            Log.ArchiveFailed(_logger, user, exception);
+            return false;
         }
     }
 

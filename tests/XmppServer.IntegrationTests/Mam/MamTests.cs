@@ -1,8 +1,10 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using XmppServer.Core.Accounts;
 using XmppServer.IntegrationTests.Infrastructure;
 using XmppServer.Modules.Mam;
 using XmppServer.Protocol;
+using XmppServer.Storage.Sqlite;
 
 namespace XmppServer.IntegrationTests.Mam;
 
@@ -67,6 +69,48 @@ public sealed class MamTests : AliceAndBobTests
         var all = new ArchiveQuery { Max = 100 };
         Assert.Equal(count, (await store.QueryAsync(Alice, all, default))!.Messages.Count);
         Assert.Equal(count, (await store.QueryAsync(Bob, all, default))!.Messages.Count);
+    }
+
+    [Fact]
+    public async Task Chat_WhileTheArchiveCannotCommit_ReachesTheRecipientAtOnce_AndIsAcknowledgedAfterTheCommit()
+    {
+        // The recipient's archive entry commits beside the delivery: an online recipient does not wait for the disk,
+        // the sender's XEP-0198 <a/> does.
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
+        await bob.SendInitialPresenceAsync();
+        await alice.EnableStreamManagementAsync();
+
+        // Another process holds the database's write lock, so no archive write can commit.
+        await using var holder = new SqliteConnection($"Data Source={Path.Combine(Server.DataDirectory, SqliteStorageServiceCollectionExtensions.DatabaseFileName)}");
+        await holder.OpenAsync();
+        await using (var begin = holder.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE;";
+            await begin.ExecuteNonQueryAsync();
+        }
+
+        await alice.SendAsync("<message to='bob@localhost' type='chat' id='w1'><body>while the disk is busy</body></message>");
+        var delivered = await bob.ExpectAsync(e => e.Id == "w1", "the message, before its archive entry commits");
+        var stanzaId = delivered.Element("stanza-id", Sid)?.GetAttribute("id");
+        Assert.NotNull(stanzaId);
+
+        // The message is not handled until its entries commit, so nothing acknowledges it yet.
+        await alice.SendAsync($"<r xmlns='{Namespaces.StreamManagement}'/>");
+        var acknowledged = alice.ExpectAsync(e => e.Is("a", Namespaces.StreamManagement), "the <a/> after the commit");
+        await Task.Delay(500);
+        Assert.False(acknowledged.IsCompleted);
+
+        await using (var rollback = holder.CreateCommand())
+        {
+            rollback.CommandText = "ROLLBACK;";
+            await rollback.ExecuteNonQueryAsync();
+        }
+
+        var ack = await acknowledged;
+        Assert.Equal("1", ack.GetAttribute("h"));
+        var (results, _) = await QueryAsync(bob, "<query xmlns='urn:xmpp:mam:2'/>");
+        Assert.Equal(stanzaId, Assert.Single(results).Element("result", Mam)!.GetAttribute("id"));
     }
 
     [Fact]

@@ -21,8 +21,16 @@ internal sealed class InMemoryArchiveStore : IArchiveStore
         }
     }
 
+    /// <summary>When set, appends fail as a full disk would.</summary>
+    public bool FailAppends { get; set; }
+
     public ValueTask AppendAsync(Jid user, ArchiveEntry entry, CancellationToken cancellationToken)
     {
+        if (FailAppends)
+        {
+            return ValueTask.FromException(new IOException("disk full"));
+        }
+
         lock (_lock)
         {
             _messages.Add((user, entry with { Stanza = entry.Stanza.Clone() }));

@@ -75,6 +75,21 @@ public sealed class MamModuleTests
     }
 
     [Fact]
+    public async Task Inbound_ArchiveWriteFails_DeliveredWithoutStanzaId()
+    {
+        // Not from a local client, so nothing acknowledges it later: the id is stamped only on a committed entry.
+        var host = CreateHost();
+        _store.FailAppends = true;
+        var message = Chat("romeo@montague.lit/orchard", "juliet@capulet.lit", "hello");
+
+        var handled = await host.RunHooksAsync(StanzaDirection.Inbound, message, origin: null);
+
+        Assert.False(handled);
+        Assert.Null(message.Element("stanza-id", Sid));
+        Assert.Empty(_store.Archive(Juliet));
+    }
+
+    [Fact]
     public async Task Inbound_ForgedStanzaIdOfRecipient_RemovedOthersKept()
     {
         var host = CreateHost();
