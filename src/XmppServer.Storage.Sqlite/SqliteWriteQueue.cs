@@ -20,8 +20,14 @@ namespace XmppServer.Storage.Sqlite;
 /// </remarks>
 internal sealed class SqliteWriteQueue(SqliteDatabase database) : IAsyncDisposable
 {
-    /// <summary>The most writes one transaction holds, so no batch keeps the write lock for long.</summary>
-    internal const int MaxBatch = 256;
+    /// <summary>
+    /// The most writes one transaction holds, so no batch keeps the write lock for long (4,096 appends take some tens
+    /// of milliseconds). Large on purpose: the batch only grows when writes arrive faster than commits, and then every
+    /// write of a batch that lands on a page another one dirtied already (the tail of the same archive, of the same
+    /// index) costs no page of its own in the WAL. At 4,000 messages/s a cap of 256 held the writer to about 3,900
+    /// messages/s and the backlog grew without end; with this one the same load ran a minute at p99 8 ms.
+    /// </summary>
+    internal const int MaxBatch = 4096;
 
     private readonly Lock _gate = new();
     private readonly Queue<SqliteWrite> _queue = new();
@@ -98,7 +104,7 @@ internal sealed class SqliteWriteQueue(SqliteDatabase database) : IAsyncDisposab
 
     private void Run()
     {
-        var batch = new List<SqliteWrite>(MaxBatch);
+        var batch = new List<SqliteWrite>();
         SqliteConnection? connection = null;
         SqliteWriteContext? context = null;
         try
