@@ -21,13 +21,16 @@ namespace XmppServer.Benchmarks;
 // Not sealed: BenchmarkDotNet generates a class deriving from it.
 [MemoryDiagnoser]
 [Config(typeof(InProcessConfig))]
-public class MamQueryBenchmarks
+public class MamQueryBenchmarks : IDisposable
 {
     public const int Messages = 1_000_000;
 
     private static readonly Jid User = Jid.Parse("juliet@capulet.lit");
     private static readonly Lock ArchiveLock = new();
     private static Task<SqliteDatabase>? _archive;
+
+    // The seq of the user's message i, which its archive id is made from.
+    private static readonly long[] UserSeqs = new long[Messages];
 
     private SqliteArchiveStore _store = null!;
 
@@ -63,7 +66,13 @@ public class MamQueryBenchmarks
     public async Task<int> MiddlePageWithOneContactByAfterId()
         => (await _store.QueryAsync(User, new ArchiveQuery { Max = 50, PageAfter = Id((Messages / 2) + 7), With = Jid.Parse("contact7@montague.lit") }, default))!.Messages.Count;
 
-    private static string Id(int i) => "id" + i.ToString(CultureInfo.InvariantCulture);
+    public void Dispose()
+    {
+        _store.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private string Id(int i) => _store.IdCodec.Encode(UserSeqs[i]);
 
     private static async Task<SqliteDatabase> BuildArchiveAsync()
     {
@@ -82,11 +91,10 @@ public class MamQueryBenchmarks
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText =
-            "INSERT INTO archive_messages (seq, domain, username, id, with_bare, with_resource, stanza) VALUES ($seq, $domain, $username, $id, $with, 'phone', $stanza);";
+            "INSERT INTO archive_messages (seq, domain, username, id, with_bare, with_resource, stanza) VALUES ($seq, $domain, $username, '', $with, 'phone', $stanza);";
         var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
         var domain = insert.Parameters.Add("$domain", SqliteType.Text);
         var username = insert.Parameters.Add("$username", SqliteType.Text);
-        var id = insert.Parameters.Add("$id", SqliteType.Text);
         var with = insert.Parameters.Add("$with", SqliteType.Text);
         var stanza = insert.Parameters.Add("$stanza", SqliteType.Text);
         var start = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1000;
@@ -101,17 +109,17 @@ public class MamQueryBenchmarks
             }
 
             var contact = "contact" + (i % 100).ToString(CultureInfo.InvariantCulture) + "@montague.lit";
-            Add(User.Local!, Id(i), contact);
+            UserSeqs[i] = Add(User.Local!, "m" + i.ToString(CultureInfo.InvariantCulture), contact);
 
-            void Add(string user, string messageId, string peer)
+            long Add(string user, string messageId, string peer)
             {
                 seq.Value = start += 1_000_000;
                 domain.Value = User.Domain;
                 username.Value = user;
-                id.Value = messageId;
                 with.Value = peer;
                 stanza.Value = $"<message xmlns='jabber:client' from='{peer}/phone' to='{User}' type='chat' id='{messageId}'><body>Message number {messageId}, of an ordinary length for a chat line.</body></message>";
                 insert.ExecuteNonQuery();
+                return start;
             }
         }
 

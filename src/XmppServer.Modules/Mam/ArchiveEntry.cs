@@ -3,8 +3,7 @@ using XmppServer.Protocol;
 namespace XmppServer.Modules.Mam;
 
 /// <summary>A message to append to a user's archive.</summary>
-/// <param name="Id">The archive id the module assigned (also stamped as the XEP-0359 stanza-id).</param>
 /// <param name="Peer">The other party: 'to' of an outgoing message, 'from' of an incoming one (XEP-0313 §3).</param>
 /// <param name="Stamp">When the server archived it.</param>
 /// <param name="Stanza">The message to keep, whole (XEP-0313 §3: the entire original stanza SHOULD be stored).</param>
-public sealed record ArchiveEntry(string Id, Jid Peer, DateTimeOffset Stamp, XmppElement Stanza);
+public sealed record ArchiveEntry(Jid Peer, DateTimeOffset Stamp, XmppElement Stanza);

@@ -4,15 +4,19 @@ namespace XmppServer.Modules.Mam;
 
 /// <summary>
 /// Per-user message archives (XEP-0313) and archiving preferences (XEP-0441). Users are bare JIDs in canonical form.
-/// Archive order is the order in which <see cref="AppendAsync"/> was called: a write takes its place when the call
-/// is made, before it completes, because the module delivers a message while its entry commits and the archive must
-/// keep the order of delivery. Archive ids are assigned by the module, opaque, and never reused. A page of any archive, however large, must be answered without reading the
-/// messages before it (keyset paging).
+/// Archive order is the order in which <see cref="Append"/> was called: a write takes its place when the call is
+/// made, before it completes, because the module delivers a message while its entry commits and the archive must keep
+/// the order of delivery. Archive ids are assigned by the store when the call is made: opaque, unpredictable and never
+/// reused. A page of any archive, however large, must be answered without reading the messages before it (keyset
+/// paging).
 /// </summary>
 public interface IArchiveStore
 {
-    /// <summary>Appends a message to the end of the user's archive; it is durable when this returns.</summary>
-    ValueTask AppendAsync(Jid user, ArchiveEntry entry, CancellationToken cancellationToken);
+    /// <summary>
+    /// Appends a message to the end of the user's archive and returns its archive id at once; the entry is durable
+    /// when <see cref="ArchiveAppend.Committed"/> completes.
+    /// </summary>
+    ArchiveAppend Append(Jid user, ArchiveEntry entry, CancellationToken cancellationToken);
 
     /// <summary>
     /// One page of the query's result set, or null when an id the query names (AfterId, BeforeId, Ids, PageAfter or a

@@ -126,9 +126,9 @@ public sealed partial class MamModule : IXmppModule
 
     private async Task ArchiveSentCopyAsync(Jid user, Jid to, XmppElement copy, CancellationToken cancellationToken)
     {
-        if (await ShouldArchiveAsync(user, to, cancellationToken))
+        if (await ShouldArchiveAsync(user, to, cancellationToken) && StartAppend(user, to, copy, cancellationToken) is { } append)
         {
-            await AppendAsync(user, StanzaIds.NewId(), to, copy, cancellationToken);
+            await append.Committed;
         }
     }
 
@@ -154,8 +154,11 @@ public sealed partial class MamModule : IXmppModule
 
         // The archive keeps the message as routed; the stanza-id is added to what is delivered (and so to what
         // offline storage keeps), so every copy the user's clients see names the same archive id.
-        var id = StanzaIds.NewId();
-        var write = AppendAsync(user, id, context.From, message.Clone(), cancellationToken);
+        if (StartAppend(user, context.From, message.Clone(), cancellationToken) is not var (id, write))
+        {
+            return false;
+        }
+
         if (context.HoldsAcknowledgement)
         {
             // A message from a local client is delivered while its entry is committed, and the sender is told it was
@@ -200,24 +203,49 @@ public sealed partial class MamModule : IXmppModule
     }
 
     /// <summary>
-    /// Appends the message to the user's archive; true once it is durable. The write is queued before this returns
-    /// (archive order is queue order), so callers may let the message go on while it commits.
+    /// Starts appending the message to the user's archive: its archive id, known at once, and a task that is true once
+    /// the entry is durable; null when the store refused it outright. The write is queued before this returns (archive
+    /// order is queue order), so callers may let the message go on while it commits.
     /// </summary>
-    private async Task<bool> AppendAsync(Jid user, string id, Jid peer, XmppElement message, CancellationToken cancellationToken)
+    private (string Id, Task<bool> Committed)? StartAppend(Jid user, Jid peer, XmppElement message, CancellationToken cancellationToken)
     {
+        var now = _time.GetUtcNow();
         try
         {
-            var now = _time.GetUtcNow();
-            await _store.AppendAsync(user, new ArchiveEntry(id, peer, now, message), cancellationToken);
-            await ApplyRetentionAsync(now, cancellationToken);
-            return true;
+            var append = _store.Append(user, new ArchiveEntry(peer, now, message), cancellationToken);
+            return (append.Id, CommitAsync(user, append.Committed, now, cancellationToken));
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // An archive that cannot be written must not stop the conversation.
             Log.ArchiveFailed(_logger, user, exception);
+            return null;
+        }
+    }
+
+    private async Task<bool> CommitAsync(Jid user, Task committed, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await committed;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            Log.ArchiveFailed(_logger, user, exception);
             return false;
         }
+
+        try
+        {
+            await ApplyRetentionAsync(now, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The entry is durable all the same; retention runs again within the hour.
+            Log.ArchiveFailed(_logger, user, exception);
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -5,11 +5,11 @@ namespace XmppServer.Modules.Mam;
 /// <summary>XEP-0359 &lt;stanza-id/&gt; elements, and the archive ids they carry.</summary>
 internal static class StanzaIds
 {
-    /// <summary>A new archive id: 96 random bits, URL-safe base64, so it says nothing about the archive.</summary>
+    /// <summary>A random id: 96 random bits, URL-safe base64, so it says nothing about the archive.</summary>
     public static string NewId()
     {
         // XEP-0359 §3 rule 1: ids SHOULD be unpredictable, and §6: nobody may infer anything (such as the archive's
-        // size) from one. XEP-0313 §3 asks the same of archive UIDs.
+        // size) from one.
         Span<byte> bytes = stackalloc byte[12];
         System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
         return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');

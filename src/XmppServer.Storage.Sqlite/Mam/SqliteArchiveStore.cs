@@ -13,12 +13,20 @@ namespace XmppServer.Storage.Sqlite.Mam;
 /// from a per-archive counter and from index walks capped at <see cref="CountCap"/> entries; where an exact figure
 /// would take a longer walk it is left out, as XEP-0059 §2.2 allows for values that are exceptionally costly.
 /// </summary>
-internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStore
+/// <remarks>
+/// A message's archive id is made from its seq (<see cref="ArchiveIdCodec"/>) and its row stores '' as id; rows
+/// archived before that keep the random id they were given, found through a partial index of those ids only.
+/// </remarks>
+internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStore, IDisposable
 {
-    // seq is the archive time in microseconds, bumped past the newest seq so the order is commit order.
+    // seq is assigned when the append is queued (see Append); id '' says "made from seq".
     private const string InsertSql =
         "INSERT INTO archive_messages (seq, domain, username, id, with_bare, with_resource, stanza) "
-        + "VALUES (MAX(@stamp, COALESCE((SELECT MAX(seq) FROM archive_messages), 0) + 1), @domain, @username, @id, @withBare, @withResource, @stanza);";
+        + "VALUES (@seq, @domain, @username, '', @withBare, @withResource, @stanza);";
+
+    private const string MaxSeqSql = "SELECT MAX(seq) FROM archive_messages;";
+
+    private const string KeySql = "SELECT key FROM archive_id_key WHERE only = 1;";
 
     private const string IncrementCountSql =
         "INSERT INTO archive_counts (domain, username, total) VALUES (@domain, @username, 1) "
@@ -26,8 +34,12 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
 
     private const string TotalSql = "SELECT total FROM archive_counts WHERE domain = @domain AND username = @username;";
 
-    private const string SeqOfIdSql =
-        "SELECT seq FROM archive_messages WHERE domain = @domain AND username = @username AND id = @id;";
+    private const string SeqOfSeqSql =
+        "SELECT seq FROM archive_messages WHERE seq = @seq AND domain = @domain AND username = @username AND id = '';";
+
+    // "id <> ''" lets SQLite use the partial index of the older rows' random ids.
+    private const string SeqOfLegacyIdSql =
+        "SELECT seq FROM archive_messages WHERE domain = @domain AND username = @username AND id = @id AND id <> '';";
 
     private const string RangeFilter =
         " FROM archive_messages WHERE domain = @domain AND username = @username AND seq >= @lo AND seq <= @hi";
@@ -49,9 +61,13 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
 
     internal const string CountWithSql = "SELECT COUNT(*) FROM (SELECT 1" + RangeFilter + WithFilter + " LIMIT @cap);";
 
-    private const string ByIdsSql =
+    private const string ByIdsColumns =
         "SELECT seq AS Seq, id AS Id, stanza AS Stanza, with_bare AS WithBare, with_resource AS WithResource "
-        + "FROM archive_messages WHERE domain = @domain AND username = @username AND id IN @ids;";
+        + "FROM archive_messages WHERE domain = @domain AND username = @username";
+
+    private const string BySeqsSql = ByIdsColumns + " AND seq IN @seqs AND id = '';";
+
+    private const string ByLegacyIdsSql = ByIdsColumns + " AND id IN @ids AND id <> '';";
 
     private const string FirstSql =
         "SELECT seq AS Seq, id AS Id FROM archive_messages WHERE domain = @domain AND username = @username ORDER BY seq LIMIT 1;";
@@ -87,17 +103,36 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
     // SQLite allows 32766 host parameters per statement; id lists are read in batches well below that.
     private const int IdBatchSize = 500;
 
+    // Guards the seq counter and the queueing of appends, so seq order is queue order.
+    private readonly Lock _appendGate = new();
+    private ArchiveIdCodec? _ids;
+    private long _lastSeq;
+
     /// <summary>The most index entries one count walks.</summary>
     internal int CountCap { get; init; } = CountLimit;
 
-    public async ValueTask AppendAsync(Jid user, ArchiveEntry entry, CancellationToken cancellationToken)
+    /// <summary>The codec of this database's archive ids (benchmarks make ids of rows they inserted themselves).</summary>
+    internal ArchiveIdCodec IdCodec => Ids();
+
+    public void Dispose() => _ids?.Dispose();
+
+    public ArchiveAppend Append(Jid user, ArchiveEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var (domain, username) = Key(user);
+        var ids = Ids();
 
         // Serialized here, on the caller's thread, so the writer thread only runs statements.
-        var write = new AppendWrite(domain, username, entry, OfflineStanzaSerializer.Serialize(entry.Stanza));
-        await database.Writes.EnqueueAsync(write, cancellationToken);
+        var stanza = OfflineStanzaSerializer.Serialize(entry.Stanza);
+        lock (_appendGate)
+        {
+            // seq is the archive time in microseconds, past every seq before it: archive order is queue order (and
+            // commit order) even if the clock steps back, and no seq, so no id, is handed out twice by this process.
+            var seq = Math.Max(ToSeq(entry.Stamp), _lastSeq + 1);
+            _lastSeq = seq;
+            var committed = database.Writes.EnqueueAsync(new AppendWrite(seq, domain, username, entry, stanza), cancellationToken);
+            return new ArchiveAppend(ids.Encode(seq), committed);
+        }
     }
 
     public async ValueTask<ArchivePage?> QueryAsync(Jid user, ArchiveQuery query, CancellationToken cancellationToken)
@@ -106,9 +141,13 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
         var (domain, username) = Key(user);
         await using var connection = await database.OpenAsync(cancellationToken);
 
+        var ids = Ids();
         async ValueTask<long?> SeqOfAsync(string id)
-            => await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-                SeqOfIdSql, new { domain, username, id }, cancellationToken: cancellationToken));
+            => ids.TryDecode(id, out var seq)
+                ? await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                    SeqOfSeqSql, new { seq, domain, username }, cancellationToken: cancellationToken))
+                : await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                    SeqOfLegacyIdSql, new { domain, username, id }, cancellationToken: cancellationToken));
 
         // The result set: the form's filters, as one inclusive seq range (ids are exclusive bounds).
         var lo = query.Start is { } start ? ToSeq(start) : long.MinValue;
@@ -158,9 +197,9 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
 
         var withBare = query.With?.Bare.ToString();
         var withResource = query.With?.Resource;
-        if (query.Ids is { Count: > 0 } ids)
+        if (query.Ids is { Count: > 0 } named)
         {
-            return await QueryByIdsAsync(connection, domain, username, ids, query, lo, hi, pageLo, pageHi, cancellationToken);
+            return await QueryByIdsAsync(connection, domain, username, named, query, lo, hi, pageLo, pageHi, cancellationToken);
         }
 
         // One row more than the page tells whether the result set goes on beyond it.
@@ -225,7 +264,7 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
             }
         }
 
-        return new ArchivePage(ToMessages(rows), complete, count, firstIndex);
+        return new ArchivePage(ToMessages(rows, ids), complete, count, firstIndex);
     }
 
     public async ValueTask<ArchiveBounds?> GetBoundsAsync(Jid user, CancellationToken cancellationToken)
@@ -236,7 +275,13 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
             FirstSql, new { domain, username }, cancellationToken: cancellationToken));
         var last = await connection.QuerySingleOrDefaultAsync<BoundRow>(new CommandDefinition(
             LastSql, new { domain, username }, cancellationToken: cancellationToken));
-        return first is null || last is null ? null : new ArchiveBounds(first.Id, FromSeq(first.Seq), last.Id, FromSeq(last.Seq));
+        if (first is null || last is null)
+        {
+            return null;
+        }
+
+        var ids = Ids();
+        return new ArchiveBounds(ids.IdOf(first.Seq, first.Id), FromSeq(first.Seq), ids.IdOf(last.Seq, last.Id), FromSeq(last.Seq));
     }
 
     public async ValueTask<ArchivePreferences?> GetPreferencesAsync(Jid user, CancellationToken cancellationToken)
@@ -305,7 +350,7 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
     }
 
     /// <summary>XEP-0313 'ids': the named messages that also pass the other filters, paged like any result set.</summary>
-    private static async ValueTask<ArchivePage?> QueryByIdsAsync(
+    private async ValueTask<ArchivePage?> QueryByIdsAsync(
         System.Data.Common.DbConnection connection,
         string domain,
         string username,
@@ -317,12 +362,33 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
         long pageHi,
         CancellationToken cancellationToken)
     {
+        var codec = Ids();
         var distinct = ids.Distinct(StringComparer.Ordinal).ToList();
+        var seqs = new List<long>(distinct.Count);
+        var legacy = new List<string>();
+        foreach (var id in distinct)
+        {
+            if (codec.TryDecode(id, out var seq))
+            {
+                seqs.Add(seq);
+            }
+            else
+            {
+                legacy.Add(id);
+            }
+        }
+
         var found = new List<IdRow>(distinct.Count);
-        foreach (var batch in distinct.Chunk(IdBatchSize))
+        foreach (var batch in seqs.Chunk(IdBatchSize))
         {
             found.AddRange(await connection.QueryAsync<IdRow>(new CommandDefinition(
-                ByIdsSql, new { domain, username, ids = batch }, cancellationToken: cancellationToken)));
+                BySeqsSql, new { domain, username, seqs = batch }, cancellationToken: cancellationToken)));
+        }
+
+        foreach (var batch in legacy.Chunk(IdBatchSize))
+        {
+            found.AddRange(await connection.QueryAsync<IdRow>(new CommandDefinition(
+                ByLegacyIdsSql, new { domain, username, ids = batch }, cancellationToken: cancellationToken)));
         }
 
         // XEP-0313 §4.1.3: any id not in the archive makes the whole query item-not-found.
@@ -342,10 +408,10 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
         var complete = page.Count == candidates.Count;
         var rows = page.Select(r => new PageRow { Seq = r.Seq, Id = r.Id, Stanza = r.Stanza }).ToList();
         int? firstIndex = query.IncludeCount && rows.Count > 0 ? matching.FindIndex(r => r.Seq == rows[0].Seq) : null;
-        return new ArchivePage(ToMessages(rows), complete, query.IncludeCount ? matching.Count : null, firstIndex);
+        return new ArchivePage(ToMessages(rows, codec), complete, query.IncludeCount ? matching.Count : null, firstIndex);
     }
 
-    private static List<ArchivedMessage> ToMessages(List<PageRow> rows)
+    private static List<ArchivedMessage> ToMessages(List<PageRow> rows, ArchiveIdCodec ids)
     {
         var messages = new List<ArchivedMessage>(rows.Count);
         foreach (var row in rows)
@@ -354,7 +420,7 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
             // parser could still serve it.
             if (OfflineStanzaSerializer.Deserialize(row.Stanza) is { } stanza)
             {
-                messages.Add(new ArchivedMessage(row.Id, FromSeq(row.Seq), stanza));
+                messages.Add(new ArchivedMessage(ids.IdOf(row.Seq, row.Id), FromSeq(row.Seq), stanza));
             }
         }
 
@@ -379,15 +445,14 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
     /// One message appended to an archive, committed together with the other writes queued beside it. The writer
     /// runs writes one at a time in queue order, so the seq subquery and the counter see every append before it.
     /// </summary>
-    private sealed class AppendWrite(string domain, string username, ArchiveEntry entry, string stanza) : SqliteWrite<bool>
+    private sealed class AppendWrite(long seq, string domain, string username, ArchiveEntry entry, string stanza) : SqliteWrite<bool>
     {
         protected override bool Run(SqliteWriteContext context)
         {
             var insert = context.Command(InsertSql);
-            SqliteWriteContext.Bind(insert, "@stamp", ToSeq(entry.Stamp));
+            SqliteWriteContext.Bind(insert, "@seq", seq);
             SqliteWriteContext.Bind(insert, "@domain", domain);
             SqliteWriteContext.Bind(insert, "@username", username);
-            SqliteWriteContext.Bind(insert, "@id", entry.Id);
             SqliteWriteContext.Bind(insert, "@withBare", entry.Peer.Bare.ToString());
             SqliteWriteContext.Bind(insert, "@withResource", entry.Peer.Resource);
             SqliteWriteContext.Bind(insert, "@stanza", stanza);
@@ -398,6 +463,34 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
             SqliteWriteContext.Bind(count, "@username", username);
             count.ExecuteNonQuery();
             return true;
+        }
+    }
+
+    /// <summary>
+    /// The id codec, and the seq counter, read on first use: the schema is migrated by then, and this process is the
+    /// only one that appends. Synchronous like all of Microsoft.Data.Sqlite's I/O, once per process; a read only, so
+    /// it never waits for a writer (WAL).
+    /// </summary>
+    private ArchiveIdCodec Ids()
+    {
+        if (Volatile.Read(ref _ids) is { } ids)
+        {
+            return ids;
+        }
+
+        lock (_appendGate)
+        {
+            if (_ids is null)
+            {
+                using var connection = database.Open();
+                using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.Serializable, deferred: true);
+                var key = connection.ExecuteScalar<byte[]>(KeySql, transaction: transaction)!;
+                _lastSeq = connection.ExecuteScalar<long?>(MaxSeqSql, transaction: transaction) ?? 0;
+                transaction.Commit();
+                Volatile.Write(ref _ids, new ArchiveIdCodec(key));
+            }
+
+            return _ids;
         }
     }
 

@@ -10,10 +10,10 @@ namespace XmppServer.Modules.Tests.Mam;
 internal sealed class InMemoryArchiveStore : IArchiveStore
 {
     private readonly Lock _lock = new();
-    private readonly List<(Jid User, ArchiveEntry Entry)> _messages = [];
+    private readonly List<(Jid User, StoredEntry Entry)> _messages = [];
     private readonly Dictionary<Jid, ArchivePreferences> _preferences = [];
 
-    public IReadOnlyList<ArchiveEntry> Archive(Jid user)
+    public IReadOnlyList<StoredEntry> Archive(Jid user)
     {
         lock (_lock)
         {
@@ -24,19 +24,20 @@ internal sealed class InMemoryArchiveStore : IArchiveStore
     /// <summary>When set, appends fail as a full disk would.</summary>
     public bool FailAppends { get; set; }
 
-    public ValueTask AppendAsync(Jid user, ArchiveEntry entry, CancellationToken cancellationToken)
+    public ArchiveAppend Append(Jid user, ArchiveEntry entry, CancellationToken cancellationToken)
     {
+        var id = Guid.NewGuid().ToString("N");
         if (FailAppends)
         {
-            return ValueTask.FromException(new IOException("disk full"));
+            return new ArchiveAppend(id, Task.FromException(new IOException("disk full")));
         }
 
         lock (_lock)
         {
-            _messages.Add((user, entry with { Stanza = entry.Stanza.Clone() }));
+            _messages.Add((user, new StoredEntry(id, entry.Peer, entry.Stamp, entry.Stanza.Clone())));
         }
 
-        return ValueTask.CompletedTask;
+        return new ArchiveAppend(id, Task.CompletedTask);
     }
 
     public ValueTask<ArchivePage?> QueryAsync(Jid user, ArchiveQuery query, CancellationToken cancellationToken)
@@ -117,4 +118,7 @@ internal sealed class InMemoryArchiveStore : IArchiveStore
 
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>An archived message with the id this store gave it.</summary>
+    public sealed record StoredEntry(string Id, Jid Peer, DateTimeOffset Stamp, XmppElement Stanza);
 }

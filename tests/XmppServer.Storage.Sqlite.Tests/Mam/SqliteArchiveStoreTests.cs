@@ -5,7 +5,7 @@ using XmppServer.Storage.Sqlite.Mam;
 
 namespace XmppServer.Storage.Sqlite.Tests.Mam;
 
-public sealed class SqliteArchiveStoreTests : IAsyncLifetime
+public sealed class SqliteArchiveStoreTests : IAsyncLifetime, IDisposable
 {
     private static readonly Jid Juliet = Jid.Parse("juliet@capulet.lit");
     private static readonly Jid Romeo = Jid.Parse("romeo@montague.lit/orchard");
@@ -14,6 +14,7 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
 
     private TempDatabase _db = null!;
     private SqliteArchiveStore _store = null!;
+    private readonly Dictionary<string, string> _ids = [];
 
     public async Task InitializeAsync()
     {
@@ -22,6 +23,8 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await _db.DisposeAsync();
+
+    public void Dispose() => _store.Dispose();
 
     [Fact]
     public async Task Query_NoFilters_FirstPageInOrderWithCountAndIndex()
@@ -43,8 +46,8 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
     {
         await FillAsync(5);
 
-        var second = await QueryAsync(new ArchiveQuery { Max = 2, PageAfter = "m1" });
-        var third = await QueryAsync(new ArchiveQuery { Max = 2, PageAfter = "m3" });
+        var second = await QueryAsync(new ArchiveQuery { Max = 2, PageAfter = Id("m1") });
+        var third = await QueryAsync(new ArchiveQuery { Max = 2, PageAfter = Id("m3") });
 
         Assert.Equal(["m2", "m3"], Ids(second));
         Assert.False(second.Complete);
@@ -72,8 +75,8 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
     {
         await FillAsync(5);
 
-        var previous = await QueryAsync(new ArchiveQuery { Max = 2, PageBefore = "m3" });
-        var first = await QueryAsync(new ArchiveQuery { Max = 2, PageBefore = "m1" });
+        var previous = await QueryAsync(new ArchiveQuery { Max = 2, PageBefore = Id("m3") });
+        var first = await QueryAsync(new ArchiveQuery { Max = 2, PageBefore = Id("m1") });
 
         Assert.Equal(["m1", "m2"], Ids(previous));
         Assert.False(previous.Complete);
@@ -120,7 +123,7 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
     {
         await FillAsync(10);
 
-        var page = await QueryAsync(new ArchiveQuery { AfterId = "m2", BeforeId = "m6", Max = 2 });
+        var page = await QueryAsync(new ArchiveQuery { AfterId = Id("m2"), BeforeId = Id("m6"), Max = 2 });
 
         Assert.Equal(["m3", "m4"], Ids(page));
         Assert.Equal(3, page.Count);
@@ -132,7 +135,7 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
     {
         await FillAsync(10);
 
-        var page = await QueryAsync(new ArchiveQuery { Ids = ["m7", "m2"] });
+        var page = await QueryAsync(new ArchiveQuery { Ids = [Id("m7"), Id("m2")] });
 
         Assert.Equal(["m2", "m7"], Ids(page));
         Assert.True(page.Complete);
@@ -152,7 +155,7 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
         {
             "after-id" => new ArchiveQuery { AfterId = "nope" },
             "before-id" => new ArchiveQuery { BeforeId = "nope" },
-            "ids" => new ArchiveQuery { Ids = ["m1", "nope"] },
+            "ids" => new ArchiveQuery { Ids = [Id("m1"), "nope"] },
             "rsm-after" => new ArchiveQuery { PageAfter = "nope" },
             _ => new ArchiveQuery { PageBefore = "nope" },
         };
@@ -161,11 +164,91 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Append_IdKnownAtOnce_NamesTheEntryAndSurvivesANewStore()
+    {
+        var append = _store.Append(Juliet, new ArchiveEntry(Romeo, Base, Message("hi")), default);
+        await append.Committed;
+        await AppendAsync("next", Romeo, Base.AddSeconds(1));
+
+        using var reopened = new SqliteArchiveStore(_db.Database);
+        var page = await reopened.QueryAsync(Juliet, new ArchiveQuery { Ids = [append.Id] }, default);
+
+        Assert.Equal(ArchiveIdCodec.IdLength, append.Id.Length);
+        Assert.NotEqual(append.Id, Id("next"));
+        Assert.Equal([append.Id], page!.Messages.Select(m => m.Id));
+        Assert.Equal(Id("next"), (await reopened.QueryAsync(Juliet, new ArchiveQuery { AfterId = append.Id }, default))!.Messages.Single().Id);
+    }
+
+    [Fact]
+    public async Task Append_AfterANewStoreWithTheClockBehind_StaysLast()
+    {
+        await AppendAsync("first", Romeo, Base.AddMinutes(5));
+        _store.Dispose();
+        _store = new SqliteArchiveStore(_db.Database);
+
+        await AppendAsync("second", Romeo, Base);
+
+        Assert.Equal(["first", "second"], Ids(await QueryAsync(new ArchiveQuery())));
+    }
+
+    [Fact]
+    public async Task Append_NewRows_StoreNoIdOfTheirOwn()
+    {
+        // The ids are made from seq: appends add nothing to the index of stored (older, random) ids.
+        await FillAsync(5);
+        await using var connection = await _db.Database.OpenAsync(default);
+
+        var stored = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM archive_messages INDEXED BY archive_messages_legacy_id WHERE id <> '';");
+
+        Assert.Equal(0, stored);
+        Assert.Equal(5, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM archive_messages WHERE id = '';"));
+    }
+
+    [Fact]
+    public async Task Query_RowsWithRandomIdsFromBefore_FoundByThoseIdsBesideNewOnes()
+    {
+        // Rows archived before ids were made from seq keep the random id they were given, and clients may hold it.
+        await using (var connection = await _db.Database.OpenAsync(default))
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO archive_messages (seq, domain, username, id, with_bare, with_resource, stanza) "
+                + "VALUES (@seq, 'capulet.lit', 'juliet', 'Ab3-_xYz09QwErTy', 'romeo@montague.lit', 'orchard', @stanza);",
+                new { seq = (Base.AddSeconds(-10).ToUnixTimeMilliseconds() * 1000), stanza = Message("old").ToString() });
+        }
+
+        await FillAsync(3);
+        const string old = "Ab3-_xYz09QwErTy";
+
+        var all = await QueryAsync(new ArchiveQuery());
+        var after = await QueryAsync(new ArchiveQuery { AfterId = old });
+        var named = await QueryAsync(new ArchiveQuery { Ids = [Id("m1"), old] });
+        var bounds = await _store.GetBoundsAsync(Juliet, default);
+
+        Assert.Equal([old, "m0", "m1", "m2"], Ids(all));
+        Assert.Equal(["m0", "m1", "m2"], Ids(after));
+        Assert.Equal([old, "m1"], Ids(named));
+        Assert.Equal(old, bounds!.FirstId);
+        Assert.Equal(Id("m0"), (await QueryAsync(new ArchiveQuery { Max = 1, PageAfter = old })).Messages.Single().Id);
+    }
+
+    [Theory]
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAA")]
+    [InlineData("____________________-_")]
+    [InlineData("m1")]
+    public async Task Query_MadeUpId_Null(string id)
+    {
+        await FillAsync(3);
+
+        Assert.Null(await _store.QueryAsync(Juliet, new ArchiveQuery { AfterId = id }, default));
+        Assert.Null(await _store.QueryAsync(Juliet, new ArchiveQuery { Ids = [id] }, default));
+    }
+
+    [Fact]
     public async Task Query_IdOfAnotherUsersArchive_Null()
     {
         await FillAsync(3);
 
-        Assert.Null(await _store.QueryAsync(Jid.Parse("tybalt@capulet.lit"), new ArchiveQuery { PageAfter = "m1" }, default));
+        Assert.Null(await _store.QueryAsync(Jid.Parse("tybalt@capulet.lit"), new ArchiveQuery { PageAfter = Id("m1") }, default));
     }
 
     [Fact]
@@ -208,7 +291,7 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
     {
         var message = Message("hi & bye");
         message.AddElement("active", "http://jabber.org/protocol/chatstates");
-        await _store.AppendAsync(Juliet, new ArchiveEntry("x", Romeo, Base, message), default);
+        await _store.Append(Juliet, new ArchiveEntry(Romeo, Base, message), default).Committed;
 
         var page = await QueryAsync(new ArchiveQuery());
 
@@ -224,8 +307,8 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
         var bounds = await _store.GetBoundsAsync(Juliet, default);
 
         Assert.NotNull(bounds);
-        Assert.Equal(("m0", Base), (bounds.FirstId, bounds.FirstStamp));
-        Assert.Equal(("m2", Base.AddSeconds(2)), (bounds.LastId, bounds.LastStamp));
+        Assert.Equal(("m0", Base), (Name(bounds.FirstId), bounds.FirstStamp));
+        Assert.Equal(("m2", Base.AddSeconds(2)), (Name(bounds.LastId), bounds.LastStamp));
     }
 
     [Fact]
@@ -259,7 +342,7 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
     {
         await FillAsync(3);
         var tybalt = Jid.Parse("tybalt@capulet.lit");
-        await _store.AppendAsync(tybalt, new ArchiveEntry("t1", Romeo, Base, Message("x")), default);
+        await _store.Append(tybalt, new ArchiveEntry(Romeo, Base, Message("x")), default).Committed;
         await _store.SetPreferencesAsync(Juliet, new ArchivePreferences(ArchiveDefault.Never, [], []), default);
 
         await _store.DeleteUserAsync(Juliet, default);
@@ -273,10 +356,10 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
     public async Task Query_SetLargerThanTheCountCap_WholeArchiveCountFromTheCounter()
     {
         await FillAsync(8);
-        var store = new SqliteArchiveStore(_db.Database) { CountCap = 3 };
+        using var store = new SqliteArchiveStore(_db.Database) { CountCap = 3 };
 
         var last = await store.QueryAsync(Juliet, new ArchiveQuery { Max = 2, PageBefore = string.Empty }, default);
-        var middle = await store.QueryAsync(Juliet, new ArchiveQuery { Max = 2, PageAfter = "m2" }, default);
+        var middle = await store.QueryAsync(Juliet, new ArchiveQuery { Max = 2, PageAfter = Id("m2") }, default);
         var first = await store.QueryAsync(Juliet, new ArchiveQuery { Max = 2 }, default);
 
         Assert.Equal((8, 6), (last!.Count, last.FirstIndex));
@@ -288,7 +371,7 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
     public async Task Query_FilteredSetLargerThanTheCountCap_CountLeftOut()
     {
         await FillAsync(8);
-        var store = new SqliteArchiveStore(_db.Database) { CountCap = 3 };
+        using var store = new SqliteArchiveStore(_db.Database) { CountCap = 3 };
 
         var page = await store.QueryAsync(Juliet, new ArchiveQuery { Max = 2, Start = Base.AddSeconds(1) }, default);
 
@@ -301,7 +384,7 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
     public async Task Counter_FollowsRetentionAndDeletion()
     {
         await FillAsync(6);
-        var store = new SqliteArchiveStore(_db.Database) { CountCap = 2 };
+        using var store = new SqliteArchiveStore(_db.Database) { CountCap = 2 };
 
         await store.DeleteOlderThanAsync(Base.AddSeconds(2), default);
         var afterRetention = await store.QueryAsync(Juliet, new ArchiveQuery { Max = 1 }, default);
@@ -342,8 +425,18 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
         }
     }
 
-    private Task AppendAsync(string id, Jid peer, DateTimeOffset stamp, string body = "text")
-        => _store.AppendAsync(Juliet, new ArchiveEntry(id, peer, stamp, Message(body)), default).AsTask();
+    /// <summary>Appends to Juliet's archive and remembers the id the store gave the message under <paramref name="name"/>.</summary>
+    private async Task AppendAsync(string name, Jid peer, DateTimeOffset stamp, string body = "text")
+    {
+        var append = _store.Append(Juliet, new ArchiveEntry(peer, stamp, Message(body)), default);
+        _ids[name] = append.Id;
+        await append.Committed;
+    }
+
+    /// <summary>The archive id of the message appended as <paramref name="name"/>; an unknown name as it is.</summary>
+    private string Id(string name) => _ids.GetValueOrDefault(name, name);
+
+    private string Name(string id) => _ids.FirstOrDefault(pair => pair.Value == id).Key ?? id;
 
     private async Task<ArchivePage> QueryAsync(ArchiveQuery query)
     {
@@ -352,7 +445,7 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime
         return page;
     }
 
-    private static string[] Ids(ArchivePage page) => page.Messages.Select(m => m.Id).ToArray();
+    private string[] Ids(ArchivePage page) => page.Messages.Select(m => Name(m.Id)).ToArray();
 
     private static XmppElement Message(string body)
     {
