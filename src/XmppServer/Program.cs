@@ -32,6 +32,7 @@ internal static class Program
         switch (commandLine.Verb)
         {
             case null or "run":
+                UseStrictTlsDefaults(configuration);
                 return await RunServerAsync(configuration);
             case "user":
                 return await RunUserCommandAsync(commandLine, configuration);
@@ -52,6 +53,20 @@ internal static class Program
                XmppServer user list DOMAIN
                XmppServer user add-many DOMAIN PREFIX COUNT --password P
         """;
+
+    /// <summary>
+    /// Under the Strict cipher policy, makes its suites OpenSSL's defaults before anything loads OpenSSL, so TLS
+    /// connections share one OpenSSL context (see OpenSslStrictDefaults); if that cannot be done, each connection is
+    /// given the policy instead.
+    /// </summary>
+    private static void UseStrictTlsDefaults(IConfiguration configuration)
+    {
+        var policy = configuration["Xmpp:Tls:CipherPolicy"];
+        if (policy is null || (Enum.TryParse<Core.Tls.TlsCipherPolicy>(policy, ignoreCase: true, out var parsed) && parsed == Core.Tls.TlsCipherPolicy.Strict))
+        {
+            Core.Tls.OpenSslStrictDefaults.TryInstall(configuration["Xmpp:DataDirectory"] ?? "data");
+        }
+    }
 
     internal static WebApplication BuildServer(IConfiguration configuration)
     {

@@ -32,8 +32,7 @@ internal static class TlsPolicy
         TlsCipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     ];
 
-    // Built once: the policy is immutable and shared by every handshake.
-    private static readonly CipherSuitesPolicy? Policy = CreatePolicy();
+
 
     /// <summary>The options of one server handshake with <paramref name="certificate"/> under <paramref name="cipherPolicy"/>.</summary>
     public static SslServerAuthenticationOptions ServerOptions(SslStreamCertificateContext certificate, TlsCipherPolicy cipherPolicy)
@@ -45,18 +44,27 @@ internal static class TlsPolicy
             ClientCertificateRequired = false,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
-        if (cipherPolicy == TlsCipherPolicy.Strict && Policy is not null
+        // With the Strict suites as OpenSSL's defaults (OpenSslStrictDefaults) the handshake refuses the rest already,
+        // and without a policy object connections share one OpenSSL context.
+        if (cipherPolicy == TlsCipherPolicy.Strict && !OpenSslStrictDefaults.Installed && StrictPolicy.Value is not null
             && (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()))
         {
-            options.CipherSuitesPolicy = Policy;
+            options.CipherSuitesPolicy = StrictPolicy.Value;
         }
 
         return options;
     }
 
-    private static CipherSuitesPolicy? CreatePolicy()
+    /// <summary>
+    /// The policy object, built once and shared by every handshake. In a class of its own so that it is built on first
+    /// use, not with <see cref="CipherSuites"/>: building it loads OpenSSL, which must not happen before
+    /// OpenSslStrictDefaults has read the suites and set OpenSSL's configuration.
+    /// </summary>
+    private static class StrictPolicy
+    {
         // Windows (SChannel) takes its suites from the system configuration and refuses a policy object.
-        => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()
+        public static readonly CipherSuitesPolicy? Value = OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()
             ? new CipherSuitesPolicy(CipherSuites)
             : null;
+    }
 }

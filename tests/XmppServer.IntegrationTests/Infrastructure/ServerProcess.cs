@@ -58,7 +58,9 @@ public sealed class ServerProcess : IXmppServerEndpoint, IAsyncDisposable
     private static string ServerDll => Path.Combine(AppContext.BaseDirectory, "XmppServer.dll");
 
     /// <summary>Starts the server on <paramref name="dataDirectory"/> and waits until it accepts connections.</summary>
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, IDictionary<string, string?>? settings = null)
+    /// <param name="environment">Environment variables to add to the server's (for example an operator's OPENSSL_CONF).</param>
+    public static async Task<ServerProcess> StartAsync(
+        string dataDirectory, IDictionary<string, string?>? settings = null, IDictionary<string, string?>? environment = null)
     {
         var port = TestServer.FreePort();
         var tlsPort = TestServer.FreePort();
@@ -82,6 +84,11 @@ public sealed class ServerProcess : IXmppServerEndpoint, IAsyncDisposable
         foreach (var (key, value) in values)
         {
             info.ArgumentList.Add($"--{key}={value}");
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            info.Environment[name] = value;
         }
 
         var certificatePath = values.GetValueOrDefault("Xmpp:Tls:CertificatePath") is { Length: > 0 } configured

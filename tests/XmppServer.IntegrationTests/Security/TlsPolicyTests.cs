@@ -110,6 +110,54 @@ public sealed class TlsPolicyTests : IAsyncLifetime
         Assert.Null(Core.Tls.TlsPolicy.ServerOptions(context, Core.Tls.TlsCipherPolicy.System).CipherSuitesPolicy);
     }
 
+    [Fact]
+    public async Task ServerProcess_StrictPolicy_IsOpenSslsDefault_AndStillRefusesCbc()
+    {
+        // The server as an operator runs it sets the Strict suites as OpenSSL's defaults before OpenSSL loads, so its
+        // connections share one OpenSSL context; the handshake must refuse exactly what it refused before.
+        var directory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "xmpp-tls-" + Guid.NewGuid().ToString("N"))).FullName;
+        try
+        {
+            await using (var server = await ServerProcess.StartAsync(directory))
+            {
+                Assert.Equal((RecordHandshake, HandshakeServerHello), await FirstAnswerAsync(server.TlsPort, ClientHello(Tls12, [EcdheEcdsaAes128GcmSha256])));
+                Assert.Equal((RecordAlert, AlertHandshakeFailure), await FirstAnswerAsync(server.TlsPort, ClientHello(Tls12, [EcdheEcdsaAes128CbcSha, EcdheEcdsaAes128CbcSha256])));
+                Assert.Equal((RecordAlert, AlertProtocolVersion), await FirstAnswerAsync(server.TlsPort, ClientHello(Tls11, [EcdheEcdsaAes128CbcSha])));
+            }
+
+            var configuration = await File.ReadAllTextAsync(Path.Combine(directory, Core.Tls.OpenSslStrictDefaults.FileName));
+            Assert.Contains("CipherString = ECDHE-ECDSA-AES128-GCM-SHA256:", configuration, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ServerProcess_OperatorsOpenSslConf_IsLeftAlone_AndCbcStillRefused()
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "xmpp-tls-" + Guid.NewGuid().ToString("N"))).FullName;
+        var permissive = Path.Combine(Path.GetTempPath(), "xmpp-openssl-" + Guid.NewGuid().ToString("N") + ".cnf");
+        await File.WriteAllTextAsync(permissive, "openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = tls\n[tls]\nCipherString = DEFAULT\n");
+        try
+        {
+            await using (var server = await ServerProcess.StartAsync(directory, environment: new Dictionary<string, string?> { ["OPENSSL_CONF"] = permissive }))
+            {
+                // The policy then goes with each connection instead: CBC is refused all the same.
+                Assert.Equal((RecordAlert, AlertHandshakeFailure), await FirstAnswerAsync(server.TlsPort, ClientHello(Tls12, [EcdheEcdsaAes128CbcSha, EcdheEcdsaAes128CbcSha256])));
+                Assert.Equal((RecordHandshake, HandshakeServerHello), await FirstAnswerAsync(server.TlsPort, ClientHello(Tls12, [EcdheEcdsaAes128GcmSha256])));
+            }
+
+            Assert.False(File.Exists(Path.Combine(directory, Core.Tls.OpenSslStrictDefaults.FileName)));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+            File.Delete(permissive);
+        }
+    }
+
     [Theory]
     [InlineData("SCRAM-SHA-256")]
     [InlineData("SCRAM-SHA-1")]
@@ -132,10 +180,12 @@ public sealed class TlsPolicyTests : IAsyncLifetime
     }
 
     /// <summary>Sends one ClientHello to the direct TLS port and returns the first record's type and first byte.</summary>
-    private async Task<(byte RecordType, byte First)> FirstAnswerAsync(byte[] hello)
+    private Task<(byte RecordType, byte First)> FirstAnswerAsync(byte[] hello) => FirstAnswerAsync(_server.TlsPort, hello);
+
+    private static async Task<(byte RecordType, byte First)> FirstAnswerAsync(int port, byte[] hello)
     {
         using var tcp = new TcpClient();
-        await tcp.ConnectAsync("127.0.0.1", _server.TlsPort);
+        await tcp.ConnectAsync("127.0.0.1", port);
         var stream = tcp.GetStream();
         await stream.WriteAsync(hello);
         using var timeout = new CancellationTokenSource(XmppTestClient.DefaultTimeout);
