@@ -33,10 +33,7 @@ public sealed class CsiTests : AliceAndBobTests
     public async Task Inactive_HoldsPresenceAndChatStates_KeepsLatestPresencePerContact_BodyMessageArrivesAfterThemInOrder()
     {
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
-        await using var alice = await LoginWithStreamManagementAsync("phone");
-        await alice.SendAsync($"<inactive xmlns='{Csi}'/>");
-        // The server has taken it in before bob sends: his stanzas are routed by another connection.
-        await alice.SyncAsync();
+        await using var alice = await LoginInactivePhoneAsync();
 
         await bob.SendAsync(
             "<presence to='alice@localhost/phone' id='p1'><show>away</show></presence>"
@@ -59,10 +56,7 @@ public sealed class CsiTests : AliceAndBobTests
     public async Task Active_DeliversWhatWasHeld_BeforeTheAnswerToTheNextRequest_AndHoldsNothingAfter()
     {
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
-        await using var alice = await LoginWithStreamManagementAsync("phone");
-        await alice.SendAsync($"<inactive xmlns='{Csi}'/>");
-        // The server has taken it in before bob sends: his stanzas are routed by another connection.
-        await alice.SyncAsync();
+        await using var alice = await LoginInactivePhoneAsync();
         await bob.SendAsync(
             "<presence to='alice@localhost/phone' id='p1'><show>away</show></presence>"
             + $"<message to='alice@localhost/phone' type='chat' id='c1'><composing xmlns='{ChatStates}'/></message>");
@@ -82,10 +76,7 @@ public sealed class CsiTests : AliceAndBobTests
     public async Task Inactive_IqAndSubscriptionRequest_ArriveAtOnce_AfterWhatWasHeld()
     {
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
-        await using var alice = await LoginWithStreamManagementAsync("phone");
-        await alice.SendAsync($"<inactive xmlns='{Csi}'/>");
-        // The server has taken it in before bob sends: his stanzas are routed by another connection.
-        await alice.SyncAsync();
+        await using var alice = await LoginInactivePhoneAsync();
 
         await bob.SendAsync(
             $"<message to='alice@localhost/phone' type='chat' id='c1'><composing xmlns='{ChatStates}'/></message>"
@@ -171,10 +162,7 @@ public sealed class CsiTests : AliceAndBobTests
     public async Task Inactive_ClientThatSaysSoTwice_StillHoldsAndDeliversOnce()
     {
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
-        await using var alice = await LoginWithStreamManagementAsync("phone");
-        await alice.SendAsync($"<inactive xmlns='{Csi}'/>");
-        // The server has taken it in before bob sends: his stanzas are routed by another connection.
-        await alice.SyncAsync();
+        await using var alice = await LoginInactivePhoneAsync();
         await bob.SendAsync("<presence to='alice@localhost/phone' id='p1'><show>away</show></presence>");
         await bob.SyncAsync();
 
@@ -183,6 +171,17 @@ public sealed class CsiTests : AliceAndBobTests
         Assert.Empty(await StanzasBeforeAcknowledgementAsync(alice));
         await alice.SendAsync($"<active xmlns='{Csi}'/><active xmlns='{Csi}'/>");
         Assert.Equal(["p1"], (await StanzasBeforeAcknowledgementAsync(alice)).Select(s => s.Id));
+    }
+
+    /// <summary>alice's phone, logged in with stream management, gone inactive (XEP-0352 §4).</summary>
+    private async Task<XmppTestClient> LoginInactivePhoneAsync()
+    {
+        var phone = await LoginWithStreamManagementAsync("phone");
+        await phone.SendAsync($"<inactive xmlns='{Csi}'/>");
+
+        // The server has taken it in before anyone else sends: their stanzas are routed by other connections.
+        await phone.SyncAsync();
+        return phone;
     }
 
     private async Task<XmppTestClient> LoginWithStreamManagementAsync(string resource)
