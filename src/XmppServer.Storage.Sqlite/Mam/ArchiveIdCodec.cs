@@ -17,9 +17,14 @@ internal sealed class ArchiveIdCodec : IDisposable
 
     public const int KeyBytes = 16;
 
-    // One-shot ECB calls on a shared Aes instance are not documented as thread-safe: one at a time.
+    // One block at a time through one encryptor and one decryptor: a transform is not thread-safe, and reusing it keeps
+    // one native cipher context for the codec's life where each one-shot EncryptEcb call made (and finalized) its own.
     private readonly Lock _gate = new();
     private readonly Aes _aes;
+    private readonly ICryptoTransform _encryptor;
+    private readonly ICryptoTransform _decryptor;
+    private readonly byte[] _input = new byte[16];
+    private readonly byte[] _output = new byte[16];
 
     public ArchiveIdCodec(ReadOnlySpan<byte> key)
     {
@@ -30,17 +35,21 @@ internal sealed class ArchiveIdCodec : IDisposable
 
         _aes = Aes.Create();
         _aes.Key = key.ToArray();
+        _aes.Mode = CipherMode.ECB;
+        _aes.Padding = PaddingMode.None;
+        _encryptor = _aes.CreateEncryptor();
+        _decryptor = _aes.CreateDecryptor();
     }
 
     public string Encode(long seq)
     {
-        Span<byte> block = stackalloc byte[16];
-        BinaryPrimitives.WriteInt64BigEndian(block, seq);
-        block[8..].Clear();
         Span<byte> cipher = stackalloc byte[16];
         lock (_gate)
         {
-            _aes.EncryptEcb(block, cipher, PaddingMode.None);
+            BinaryPrimitives.WriteInt64BigEndian(_input, seq);
+            _input.AsSpan(8).Clear();
+            _encryptor.TransformBlock(_input, 0, 16, _output, 0);
+            _output.CopyTo(cipher);
         }
 
         return Base64Url.EncodeToString(cipher);
@@ -61,7 +70,9 @@ internal sealed class ArchiveIdCodec : IDisposable
         Span<byte> block = stackalloc byte[16];
         lock (_gate)
         {
-            _aes.DecryptEcb(cipher[..16], block, PaddingMode.None);
+            cipher[..16].CopyTo(_input);
+            _decryptor.TransformBlock(_input, 0, 16, _output, 0);
+            _output.CopyTo(block);
         }
 
         if (block[8..].ContainsAnyExcept((byte)0))
@@ -76,5 +87,10 @@ internal sealed class ArchiveIdCodec : IDisposable
     /// <summary>The id of a row: its stored id for rows archived with a random one, else the one made from seq.</summary>
     public string IdOf(long seq, string storedId) => storedId.Length == 0 ? Encode(seq) : storedId;
 
-    public void Dispose() => _aes.Dispose();
+    public void Dispose()
+    {
+        _encryptor.Dispose();
+        _decryptor.Dispose();
+        _aes.Dispose();
+    }
 }
