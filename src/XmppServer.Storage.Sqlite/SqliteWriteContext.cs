@@ -9,6 +9,7 @@ namespace XmppServer.Storage.Sqlite;
 internal sealed class SqliteWriteContext(SqliteConnection connection) : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SqliteRawStatement> _statements = new(StringComparer.Ordinal);
 
     private SqliteTransaction? _transaction;
 
@@ -28,6 +29,21 @@ internal sealed class SqliteWriteContext(SqliteConnection connection) : IDisposa
 
         command.Transaction = _transaction;
         return command;
+    }
+
+    /// <summary>
+    /// The prepared statement for <paramref name="sql"/> (a constant, returning no rows), for the writes of every
+    /// message: it allocates next to nothing per execution (see <see cref="SqliteRawStatement"/>).
+    /// </summary>
+    public SqliteRawStatement Statement(string sql)
+    {
+        if (!_statements.TryGetValue(sql, out var statement))
+        {
+            statement = new SqliteRawStatement(connection, sql);
+            _statements.Add(sql, statement);
+        }
+
+        return statement;
     }
 
     /// <summary>Sets a parameter of a cached command, creating it on first use; null is SQL NULL.</summary>
@@ -55,6 +71,13 @@ internal sealed class SqliteWriteContext(SqliteConnection connection) : IDisposa
             command.Dispose();
         }
 
+        // Finalized before the connection goes back to the pool.
+        foreach (var statement in _statements.Values)
+        {
+            statement.Dispose();
+        }
+
         _commands.Clear();
+        _statements.Clear();
     }
 }

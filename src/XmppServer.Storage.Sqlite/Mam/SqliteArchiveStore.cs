@@ -449,19 +449,19 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
     {
         protected override bool Run(SqliteWriteContext context)
         {
-            var insert = context.Command(InsertSql);
-            SqliteWriteContext.Bind(insert, "@seq", seq);
-            SqliteWriteContext.Bind(insert, "@domain", domain);
-            SqliteWriteContext.Bind(insert, "@username", username);
-            SqliteWriteContext.Bind(insert, "@withBare", entry.Peer.Bare.ToString());
-            SqliteWriteContext.Bind(insert, "@withResource", entry.Peer.Resource);
-            SqliteWriteContext.Bind(insert, "@stanza", stanza);
-            insert.ExecuteNonQuery();
+            var insert = context.Statement(InsertSql);
+            insert.Bind("@seq", seq);
+            insert.Bind("@domain", domain);
+            insert.Bind("@username", username);
+            insert.Bind("@withBare", entry.Peer.Bare.ToString());
+            insert.Bind("@withResource", entry.Peer.Resource);
+            insert.Bind("@stanza", stanza);
+            insert.Execute();
 
-            var count = context.Command(IncrementCountSql);
-            SqliteWriteContext.Bind(count, "@domain", domain);
-            SqliteWriteContext.Bind(count, "@username", username);
-            count.ExecuteNonQuery();
+            var count = context.Statement(IncrementCountSql);
+            count.Bind("@domain", domain);
+            count.Bind("@username", username);
+            count.Execute();
             return true;
         }
     }
