@@ -71,8 +71,17 @@ public static class OpenSslStrictDefaults
         // Made before anything is written (it only reads TlsPolicy.CipherSuites, which loads nothing).
         var configuration = Configuration();
         var path = Path.GetFullPath(Path.Combine(directory, FileName));
-        Directory.CreateDirectory(directory);
-        File.WriteAllText(path, configuration);
+        try
+        {
+            Directory.CreateDirectory(directory);
+            File.WriteAllText(path, configuration);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A data directory we cannot write to is reported where the server needs it (the database, the
+            // certificate); here it only means the policy goes with each connection.
+            return false;
+        }
 
         // Environment.SetEnvironmentVariable changes only the runtime's own copy on Unix; OpenSSL reads the C library's.
         var setenv = Marshal.GetDelegateForFunctionPointer<SetEnv>(export);

@@ -135,6 +135,25 @@ public sealed class TlsPolicyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ServerProcess_ConfigurationCannotBeWritten_StartsAnyway_AndCbcStillRefused()
+    {
+        // A directory where the file would go: writing it fails, and the policy goes with each connection instead.
+        var directory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "xmpp-tls-" + Guid.NewGuid().ToString("N"))).FullName;
+        Directory.CreateDirectory(Path.Combine(directory, Core.Tls.OpenSslStrictDefaults.FileName));
+        try
+        {
+            await using var server = await ServerProcess.StartAsync(directory);
+
+            Assert.Equal((RecordAlert, AlertHandshakeFailure), await FirstAnswerAsync(server.TlsPort, ClientHello(Tls12, [EcdheEcdsaAes128CbcSha, EcdheEcdsaAes128CbcSha256])));
+            Assert.Equal((RecordHandshake, HandshakeServerHello), await FirstAnswerAsync(server.TlsPort, ClientHello(Tls12, [EcdheEcdsaAes128GcmSha256])));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ServerProcess_OperatorsOpenSslConf_IsLeftAlone_AndCbcStillRefused()
     {
         var directory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "xmpp-tls-" + Guid.NewGuid().ToString("N"))).FullName;
