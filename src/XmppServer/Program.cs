@@ -61,10 +61,23 @@ internal static class Program
     /// </summary>
     private static void UseStrictTlsDefaults(IConfiguration configuration)
     {
-        var policy = configuration["Xmpp:Tls:CipherPolicy"];
-        if (policy is null || (Enum.TryParse<Core.Tls.TlsCipherPolicy>(policy, ignoreCase: true, out var parsed) && parsed == Core.Tls.TlsCipherPolicy.Strict))
+        // Bound as the host binds them, so the defaults (Strict, "data") are those of the options classes.
+        var tls = new Core.Tls.TlsOptions();
+        var server = new XmppServerOptions();
+        try
         {
-            Core.Tls.OpenSslStrictDefaults.TryInstall(configuration["Xmpp:DataDirectory"] ?? "data");
+            configuration.GetSection(Core.Tls.TlsOptions.SectionName).Bind(tls);
+            configuration.GetSection(XmppServerOptions.SectionName).Bind(server);
+        }
+        catch (InvalidOperationException)
+        {
+            // A value that does not bind is reported, with its setting's name, when the host binds it at start.
+            return;
+        }
+
+        if (tls.CipherPolicy == Core.Tls.TlsCipherPolicy.Strict)
+        {
+            Core.Tls.OpenSslStrictDefaults.TryInstall(server.DataDirectory);
         }
     }
 
