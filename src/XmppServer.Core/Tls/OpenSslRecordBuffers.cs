@@ -69,12 +69,7 @@ internal static class OpenSslRecordBuffers
         try
         {
             // The runtime's OpenSSL shim loads libssl on first use; by the first completed handshake it is mapped.
-            var path = File.ReadLines("/proc/self/maps")
-                .Select(line => line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries))
-                .Where(fields => fields.Length == 6 && Path.GetFileName(fields[5].Trim()).StartsWith("libssl.so", StringComparison.Ordinal))
-                .Select(fields => fields[5].Trim())
-                .Distinct(StringComparer.Ordinal)
-                .SingleOrDefault();
+            var path = MappedLibraries.Find("libssl.so").SingleOrDefault();
             return path is not null && NativeLibrary.TryLoad(path, out var library) && NativeLibrary.TryGetExport(library, "SSL_ctrl", out var function)
                 ? Marshal.GetDelegateForFunctionPointer<SslCtrl>(function)
                 : null;

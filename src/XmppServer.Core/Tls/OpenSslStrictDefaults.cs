@@ -114,11 +114,7 @@ public static class OpenSslStrictDefaults
     {
         try
         {
-            return File.ReadLines("/proc/self/maps").Any(line =>
-            {
-                var file = Path.GetFileName(line.AsSpan().Trim());
-                return file.StartsWith("libssl.so", StringComparison.Ordinal) || file.StartsWith("libcrypto.so", StringComparison.Ordinal);
-            });
+            return MappedLibraries.Find("libssl.so", "libcrypto.so").Count > 0;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
