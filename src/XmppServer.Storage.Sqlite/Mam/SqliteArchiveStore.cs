@@ -199,7 +199,7 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
         var withResource = query.With?.Resource;
         if (query.Ids is { Count: > 0 } named)
         {
-            return await QueryByIdsAsync(connection, domain, username, named, query, lo, hi, pageLo, pageHi, cancellationToken);
+            return await QueryByIdsAsync(connection, ids, domain, username, named, query, lo, hi, pageLo, pageHi, cancellationToken);
         }
 
         // One row more than the page tells whether the result set goes on beyond it.
@@ -350,8 +350,9 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
     }
 
     /// <summary>XEP-0313 'ids': the named messages that also pass the other filters, paged like any result set.</summary>
-    private async ValueTask<ArchivePage?> QueryByIdsAsync(
+    private static async ValueTask<ArchivePage?> QueryByIdsAsync(
         System.Data.Common.DbConnection connection,
+        ArchiveIdCodec codec,
         string domain,
         string username,
         IReadOnlyList<string> ids,
@@ -362,7 +363,6 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
         long pageHi,
         CancellationToken cancellationToken)
     {
-        var codec = Ids();
         var distinct = ids.Distinct(StringComparer.Ordinal).ToList();
         var seqs = new List<long>(distinct.Count);
         var legacy = new List<string>();
@@ -443,7 +443,7 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
 
     /// <summary>
     /// One message appended to an archive, committed together with the other writes queued beside it. The writer
-    /// runs writes one at a time in queue order, so the seq subquery and the counter see every append before it.
+    /// runs writes one at a time in queue order (seq order), so the counter sees every append before it.
     /// </summary>
     private sealed class AppendWrite(long seq, string domain, string username, ArchiveEntry entry, string stanza) : SqliteWrite<bool>
     {
