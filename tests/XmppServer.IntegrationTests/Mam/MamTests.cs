@@ -1,10 +1,8 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using XmppServer.Core.Accounts;
 using XmppServer.IntegrationTests.Infrastructure;
 using XmppServer.Modules.Mam;
 using XmppServer.Protocol;
-using XmppServer.Storage.Sqlite;
 
 namespace XmppServer.IntegrationTests.Mam;
 
@@ -82,13 +80,7 @@ public sealed class MamTests : AliceAndBobTests
         await alice.EnableStreamManagementAsync();
 
         // Another process holds the database's write lock, so no archive write can commit.
-        await using var holder = new SqliteConnection($"Data Source={Path.Combine(Server.DataDirectory, SqliteStorageServiceCollectionExtensions.DatabaseFileName)}");
-        await holder.OpenAsync();
-        await using (var begin = holder.CreateCommand())
-        {
-            begin.CommandText = "BEGIN IMMEDIATE;";
-            await begin.ExecuteNonQueryAsync();
-        }
+        await using var holder = await DatabaseWriteLock.TakeAsync(Server.DataDirectory);
 
         await alice.SendAsync("<message to='bob@localhost' type='chat' id='w1'><body>while the disk is busy</body></message>");
         var delivered = await bob.ExpectAsync(e => e.Id == "w1", "the message, before its archive entry commits");
@@ -101,11 +93,7 @@ public sealed class MamTests : AliceAndBobTests
         await Task.Delay(500);
         Assert.False(acknowledged.IsCompleted);
 
-        await using (var rollback = holder.CreateCommand())
-        {
-            rollback.CommandText = "ROLLBACK;";
-            await rollback.ExecuteNonQueryAsync();
-        }
+        await holder.ReleaseAsync();
 
         var ack = await acknowledged;
         Assert.Equal("1", ack.GetAttribute("h"));

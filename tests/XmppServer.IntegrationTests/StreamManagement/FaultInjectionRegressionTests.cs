@@ -1,7 +1,5 @@
-using Microsoft.Data.Sqlite;
 using XmppServer.IntegrationTests.Infrastructure;
 using XmppServer.Protocol;
-using XmppServer.Storage.Sqlite;
 
 namespace XmppServer.IntegrationTests.StreamManagement;
 
@@ -114,13 +112,7 @@ public sealed class FaultInjectionRegressionTests : AliceAndBobTests
 
         // Another process holds the database's write lock: archiving alice's message waits for it, so the server is
         // still handling the message when her connection dies and she resumes.
-        await using var holder = new SqliteConnection($"Data Source={Path.Combine(Server.DataDirectory, SqliteStorageServiceCollectionExtensions.DatabaseFileName)}");
-        await holder.OpenAsync();
-        await using (var begin = holder.CreateCommand())
-        {
-            begin.CommandText = "BEGIN IMMEDIATE;";
-            await begin.ExecuteNonQueryAsync();
-        }
+        await using var holder = await DatabaseWriteLock.TakeAsync(Server.DataDirectory);
 
         const string message = "<message to='bob@localhost/b' type='chat' id='m1'><body>once</body></message>";
         await alice.SendAsync(message);
@@ -131,11 +123,7 @@ public sealed class FaultInjectionRegressionTests : AliceAndBobTests
         await using var resumed = await AuthenticatedAsync();
         await resumed.SendAsync($"<resume xmlns='{Sm}' previd='{id}' h='0'/>");
         await Task.Delay(500);
-        await using (var rollback = holder.CreateCommand())
-        {
-            rollback.CommandText = "ROLLBACK;";
-            await rollback.ExecuteNonQueryAsync();
-        }
+        await holder.ReleaseAsync();
 
         // XEP-0198 §5: <resumed/> says what the server handled; the message it was handling counts.
         var answer = await resumed.NextElementAsync(TimeSpan.FromSeconds(30));
