@@ -108,6 +108,9 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
     private ArchiveIdCodec? _ids;
     private long _lastSeq;
 
+    // The commit of the last append queued: every append before it commits first (the queue runs in order).
+    private Task _lastAppend = Task.CompletedTask;
+
     /// <summary>The most index entries one count walks.</summary>
     internal int CountCap { get; init; } = CountLimit;
 
@@ -131,6 +134,7 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
             var seq = Math.Max(ToSeq(entry.Stamp), _lastSeq + 1);
             _lastSeq = seq;
             var committed = database.Writes.EnqueueAsync(new AppendWrite(seq, domain, username, entry, stanza), cancellationToken);
+            Volatile.Write(ref _lastAppend, committed);
             return new ArchiveAppend(ids.Encode(seq), committed);
         }
     }
@@ -139,6 +143,7 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
     {
         ArgumentNullException.ThrowIfNull(query);
         var (domain, username) = Key(user);
+        await AppendsQueuedSoFarAsync(cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);
 
         var ids = Ids();
@@ -270,6 +275,7 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
     public async ValueTask<ArchiveBounds?> GetBoundsAsync(Jid user, CancellationToken cancellationToken)
     {
         var (domain, username) = Key(user);
+        await AppendsQueuedSoFarAsync(cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);
         var first = await connection.QuerySingleOrDefaultAsync<BoundRow>(new CommandDefinition(
             FirstSql, new { domain, username }, cancellationToken: cancellationToken));
@@ -338,6 +344,9 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
     public async ValueTask DeleteUserAsync(Jid user, CancellationToken cancellationToken)
     {
         var (domain, username) = Key(user);
+
+        // An append still queued would otherwise commit after the delete and outlive the account's archive.
+        await AppendsQueuedSoFarAsync(cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
@@ -347,6 +356,22 @@ internal sealed class SqliteArchiveStore(SqliteDatabase database) : IArchiveStor
         await connection.ExecuteAsync(new CommandDefinition(
             DeleteUserPreferencesSql, new { domain, username }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits until every append queued before this call has committed (or failed), so a read sees them all. The module
+    /// delivers a message with its stanza-id while the entry commits, and a client that gets it and queries the archive
+    /// at once (a catch-up after that id, XEP-0313 §4.1.3) must find it rather than get item-not-found or miss it.
+    /// </summary>
+    private async ValueTask AppendsQueuedSoFarAsync(CancellationToken cancellationToken)
+    {
+        var last = Volatile.Read(ref _lastAppend);
+        if (!last.IsCompleted)
+        {
+            // A failed append is its writer's to report; the read goes on with what did commit.
+            await last.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
     }
 
     /// <summary>XEP-0313 'ids': the named messages that also pass the other filters, paged like any result set.</summary>

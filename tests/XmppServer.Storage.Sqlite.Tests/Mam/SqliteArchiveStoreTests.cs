@@ -180,6 +180,46 @@ public sealed class SqliteArchiveStoreTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Query_RightAfterAnAppendThatCannotCommitYet_WaitsForIt_AndFindsItById()
+    {
+        // The module hands out the id (a stanza-id) before the entry commits; a client that queries by it at once
+        // must find it. Another connection holds the write lock, so the append stays queued until it lets go.
+        await AppendAsync("before", Romeo, Base);
+        await using var holder = await _db.Database.OpenAsync(default);
+        await holder.ExecuteAsync("BEGIN IMMEDIATE;");
+
+        var append = _store.Append(Juliet, new ArchiveEntry(Romeo, Base.AddSeconds(1), Message("queued")), default);
+        var byId = _store.QueryAsync(Juliet, new ArchiveQuery { Ids = [append.Id] }, default).AsTask();
+        var after = _store.QueryAsync(Juliet, new ArchiveQuery { AfterId = Id("before") }, default).AsTask();
+        var bounds = _store.GetBoundsAsync(Juliet, default).AsTask();
+        await Task.Delay(200);
+        Assert.False(append.Committed.IsCompleted);
+        Assert.False(byId.IsCompleted);
+        Assert.False(bounds.IsCompleted);
+
+        await holder.ExecuteAsync("ROLLBACK;");
+
+        await append.Committed;
+        Assert.Equal([append.Id], (await byId)!.Messages.Select(m => m.Id));
+        Assert.Equal([append.Id], (await after)!.Messages.Select(m => m.Id));
+        Assert.Equal(append.Id, (await bounds)!.LastId);
+    }
+
+    [Fact]
+    public async Task Query_Cancelled_WhileAnAppendCannotCommit_StopsWaiting()
+    {
+        await using var holder = await _db.Database.OpenAsync(default);
+        await holder.ExecuteAsync("BEGIN IMMEDIATE;");
+        var append = _store.Append(Juliet, new ArchiveEntry(Romeo, Base, Message("queued")), default);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _store.QueryAsync(Juliet, new ArchiveQuery(), cancel.Token).AsTask());
+
+        await holder.ExecuteAsync("ROLLBACK;");
+        await append.Committed;
+    }
+
+    [Fact]
     public async Task Append_AfterANewStoreWithTheClockBehind_StaysLast()
     {
         await AppendAsync("first", Romeo, Base.AddMinutes(5));
