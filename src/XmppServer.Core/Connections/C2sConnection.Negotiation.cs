@@ -4,6 +4,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Microsoft.AspNetCore.Connections.Features;
 using XmppServer.Core.Events;
 using XmppServer.Core.Modules;
 using XmppServer.Core.Sasl;
@@ -257,9 +258,12 @@ internal sealed partial class C2sConnection
             _uniqueBinding = ChannelBindingData.ReadTlsUnique(ssl);
             _isTls13 = ssl.SslProtocol == SslProtocols.Tls13;
 
-            // Zero-byte reads: an idle connection holds no read buffer until data arrives.
-            _input = PipeReader.Create(ssl, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
-            _output = PipeWriter.Create(ssl, new StreamPipeWriterOptions(minimumBufferSize: 4096, leaveOpen: true));
+            // Zero-byte reads: an idle connection holds no read buffer until data arrives. The buffers come from the
+            // transport's pool of 4 KiB blocks, which hands out long-lived block objects, where the default pool
+            // wraps each rented array in a new object; larger writes rent from the array pool instead.
+            var pool = _context.Features.Get<IMemoryPoolFeature>()?.MemoryPool;
+            _input = PipeReader.Create(ssl, new StreamPipeReaderOptions(pool, bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
+            _output = PipeWriter.Create(ssl, new StreamPipeWriterOptions(pool, minimumBufferSize: 4096, leaveOpen: true));
 
             // RFC 6120 §5.4.3.3: after TLS the stream restarts from a fresh header, and nothing learned before TLS
             // (the domain asked for included) is kept.
