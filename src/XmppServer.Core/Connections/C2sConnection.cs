@@ -440,13 +440,15 @@ internal sealed partial class C2sConnection : IDisposable
     /// </summary>
     private async Task WriteLoopAsync(ClientSession session, bool countingFromStart)
     {
-        var reader = session.Outbound;
         var cancellationToken = _lifetime.Token;
         var counting = countingFromStart;
         try
         {
-            while (await reader.WaitToReadAsync(cancellationToken))
+            // The wait takes no token (see WaitForQueuedAsync): the connection's end cancels the lifetime, then wakes
+            // this loop through the queue.
+            while (await session.WaitForQueuedAsync())
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var overflow = false;
                 await _writeLock.WaitAsync(cancellationToken);
                 try
@@ -459,7 +461,7 @@ internal sealed partial class C2sConnection : IDisposable
                     // A batch ends at MaxBatchBytes: what is written waits in the pipe until the flush, beside the
                     // stanzas it came from, so a peer that reads nothing holds at most one batch of copies.
                     var batchBytes = 0L;
-                    while (batchBytes < MaxBatchBytes && reader.TryRead(out var queued))
+                    while (batchBytes < MaxBatchBytes && session.TryTakeQueued(out var queued))
                     {
                         var stanza = queued.Stanza;
                         batchBytes += queued.Size;
@@ -551,6 +553,8 @@ internal sealed partial class C2sConnection : IDisposable
         catch (ObjectDisposedException)
         {
         }
+
+        _session?.WakeWriter();
     }
 
     private async Task TearDownAsync()
@@ -565,6 +569,7 @@ internal sealed partial class C2sConnection : IDisposable
         {
             if (_writeLoop is not null)
             {
+                session.WakeWriter();
                 await _writeLoop.WaitAsync(CloseTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 if (!_writeLoop.IsCompleted)
                 {

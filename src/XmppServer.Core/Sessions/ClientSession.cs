@@ -159,8 +159,40 @@ internal sealed class ClientSession : IXmppSession
     /// <summary>True once the session was told to close; nothing more is queued.</summary>
     public bool IsClosing => _closing;
 
-    /// <summary>The queue. Whoever takes a stanza out calls <see cref="Dequeued"/> with its size.</summary>
+    /// <summary>
+    /// The queue. Whoever takes a stanza out calls <see cref="Dequeued"/> with its size, and skips the wake-ups
+    /// (<see cref="OutboundStanza.IsWakeUp"/>) that <see cref="WakeWriter"/> leaves; <see cref="TryTakeQueued"/> does.
+    /// </summary>
     internal ChannelReader<OutboundStanza> Outbound => _outbound.Reader;
+
+    /// <summary>
+    /// Waits until something is queued, or the queue is completed (false). No cancellation token, on purpose: with a
+    /// cancelable token the channel allocates a waiter for every wait, where without it reuses one. The waiter is
+    /// referenced from the session's long-lived objects, so a new one per wait made every idle session that had
+    /// written anything look freshly written to at the next gen0 collection (and at every one after it until a gen1),
+    /// and the collector scanned it again. A write loop that must stop is woken by <see cref="WakeWriter"/>.
+    /// </summary>
+    internal ValueTask<bool> WaitForQueuedAsync() => _outbound.Reader.WaitToReadAsync(CancellationToken.None);
+
+    /// <summary>
+    /// Wakes a write loop waiting in <see cref="WaitForQueuedAsync"/>, after its connection's lifetime was canceled, so
+    /// it sees that and ends. When the queue is full the loop is not waiting, and the wake-up is not needed.
+    /// </summary>
+    internal void WakeWriter() => _outbound.Writer.TryWrite(OutboundStanza.WakeUp);
+
+    /// <summary>Takes the next queued stanza, passing over wake-ups.</summary>
+    internal bool TryTakeQueued(out OutboundStanza queued)
+    {
+        while (_outbound.Reader.TryRead(out queued))
+        {
+            if (!queued.IsWakeUp)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public IOutboundFilter? OutboundFilter => Volatile.Read(ref _filter);
 

@@ -5,6 +5,12 @@ namespace XmppServer.Core;
 /// <summary>A stanza queued for a client, with the size it was charged to the session's byte budget.</summary>
 internal readonly record struct OutboundStanza(XmppElement Stanza, int Size)
 {
+    /// <summary>Queued to wake the write loop (<see cref="ClientSession.WakeWriter"/>): no stanza, no size.</summary>
+    public static OutboundStanza WakeUp => default;
+
+    /// <summary>True for <see cref="WakeUp"/>, which readers pass over.</summary>
+    public bool IsWakeUp => Stanza is null;
+
     /// <summary>
     /// About the bytes the writer will produce: names, attribute values and text, one byte per character, plus the
     /// markup around them. A routed element is shared and never changed (the router's contract), so it is measured

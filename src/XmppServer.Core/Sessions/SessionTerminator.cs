@@ -37,7 +37,7 @@ internal sealed partial class SessionTerminator(
 
         // Stanzas still queued never reached the client (RFC 6121 §8.5.3.2.1), nor did those an outbound filter held:
         // MarkClosing put them in the queue.
-        while (session.Outbound.TryRead(out var queued))
+        while (session.TryTakeQueued(out var queued))
         {
             session.Dequeued(queued.Size);
             await RequeueAsync(session, queued.Stanza);

@@ -90,6 +90,48 @@ public sealed class ClientSessionBudgetTests
     }
 
     [Fact]
+    public async Task WakeWriter_EndsAWaitOnAnEmptyQueue_AndLeavesNothingToTake()
+    {
+        var session = Session();
+        var wait = session.WaitForQueuedAsync().AsTask();
+        Assert.False(wait.IsCompleted);
+
+        session.WakeWriter();
+
+        Assert.True(await wait);
+        Assert.False(session.TryTakeQueued(out _));
+    }
+
+    [Fact]
+    public void TryTakeQueued_PassesOverWakeUps_InQueueOrder()
+    {
+        var session = Session(maxBytes: 10_000);
+        session.WakeWriter();
+        session.Send(Message(10));
+        session.WakeWriter();
+        session.Send(Message(20));
+
+        Assert.True(session.TryTakeQueued(out var first));
+        Assert.True(session.TryTakeQueued(out var second));
+        Assert.False(session.TryTakeQueued(out _));
+        Assert.Equal(10, first.Stanza.ElementText("body", Namespaces.Client)!.Length);
+        Assert.Equal(20, second.Stanza.ElementText("body", Namespaces.Client)!.Length);
+    }
+
+    [Fact]
+    public void WakeWriter_FullQueue_TakesNoPlaceOfAStanza()
+    {
+        var session = Session(maxQueue: 1);
+        Assert.True(session.Send(Message(10)));
+
+        session.WakeWriter();
+
+        Assert.True(session.TryTakeQueued(out _));
+        Assert.False(session.TryTakeQueued(out _));
+        Assert.Empty(_closes);
+    }
+
+    [Fact]
     public void EstimateSize_IsAboutTheSerializedSize()
     {
         var message = Message(1_000);

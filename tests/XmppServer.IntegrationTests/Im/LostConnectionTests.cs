@@ -7,6 +7,25 @@ namespace XmppServer.IntegrationTests.Im;
 public sealed class LostConnectionTests : AliceAndBobTests
 {
     [Fact]
+    public async Task ConnectionReset_OfAnIdleSession_EndsItWithoutWaitingOutTheCloseTimeout()
+    {
+        // The write loop waits on the session's queue with no cancellation token; the teardown has to wake it. Were
+        // it not woken, the teardown would wait the whole close timeout before the session ends.
+        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
+        await alice.SendInitialPresenceAsync();
+        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
+        await bob.SendInitialPresenceAsync();
+        await bob.SendAsync("<presence to='alice@localhost/a'/>");
+        await alice.ExpectAsync(e => e.Name == "presence" && e.From == "bob@localhost/b" && e.Type is null, "bob's directed presence");
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await bob.AbortAsync();
+        await alice.ExpectAsync(e => e.Name == "presence" && e.From == "bob@localhost/b" && e.Type == "unavailable", "bob's unavailable presence");
+
+        Assert.True(started.Elapsed < Core.Connections.C2sConnection.CloseTimeout, $"the session ended after {started.Elapsed}");
+    }
+
+    [Fact]
     public async Task MessagesToFullJid_AfterRecipientConnectionReset_AreStoredAndDeliveredAtNextLogin()
     {
         await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
