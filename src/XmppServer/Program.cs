@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -81,12 +79,12 @@ internal static class Program
         }
     }
 
-    internal static WebApplication BuildServer(IConfiguration configuration)
+    internal static IHost BuildServer(IConfiguration configuration)
     {
         // The host's own configuration sources are replaced below, but with reloading on they would first set a
         // recursive file watcher on the content root, the working directory that holds the data directory: every
         // SQLite write would then wake a watcher thread. The server's configuration is read once, at start.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             Args = ["--hostBuilder:reloadConfigOnChange=false"],
             ContentRootPath = Directory.GetCurrentDirectory(),
@@ -95,7 +93,6 @@ internal static class Program
         builder.Configuration.AddConfiguration(configuration);
         ConfigureLogging(builder.Logging, configuration);
         builder.Services.AddXmppServer(configuration);
-        builder.WebHost.ConfigureKestrel(XmppListeners.Configure);
         return builder.Build();
     }
 
@@ -103,8 +100,8 @@ internal static class Program
     {
         try
         {
-            await using var app = BuildServer(configuration);
-            await app.RunAsync();
+            // RunAsync disposes the host when it stops.
+            await BuildServer(configuration).RunAsync();
             return 0;
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or Microsoft.Extensions.Options.OptionsValidationException)

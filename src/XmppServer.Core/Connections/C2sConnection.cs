@@ -608,7 +608,7 @@ internal sealed partial class C2sConnection : IDisposable
         {
         }
 
-        // Returning hands the socket back to Kestrel, which closes it after what is still buffered (no reset).
+        // Returning hands the socket back to the listener, which closes it after what is still buffered (no reset).
         Log.ConnectionClosed(_services.Logger, Id);
     }
 

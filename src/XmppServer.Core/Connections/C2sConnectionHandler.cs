@@ -3,7 +3,7 @@ using XmppServer.Protocol;
 
 namespace XmppServer.Core.Connections;
 
-/// <summary>Kestrel's entry point for client connections: one <see cref="C2sConnection"/> per accepted socket.</summary>
+/// <summary>The listeners' entry point for client connections: one <see cref="C2sConnection"/> per accepted socket.</summary>
 internal sealed class C2sConnectionHandler(C2sServices services)
 {
     public async Task OnConnectedAsync(ConnectionContext context, bool directTls)
@@ -11,7 +11,7 @@ internal sealed class C2sConnectionHandler(C2sServices services)
         using var connection = new C2sConnection(context, services, directTls);
         if (!services.Connections.TryBeginRun(connection))
         {
-            // Kestrel accepts until its own stop, after the streams were told the server is going down; a client
+            // The listeners accept until their own stop, after the streams were told the server is going down; a client
             // arriving in between hears the same (RFC 6120 §4.9.3.22) rather than getting a session that will be cut.
             await connection.CloseAsync(StreamErrorCondition.SystemShutdown, null);
             return;

@@ -24,7 +24,7 @@ internal sealed partial class ConnectionHeartbeat(
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
-    /// Graceful shutdown (SIGTERM, Ctrl+C). Runs before any hosted service stops, Kestrel included, so every stream
+    /// Graceful shutdown (SIGTERM, Ctrl+C). Runs before any hosted service stops, the listeners included, so every stream
     /// still hears why it ends and the router and the stores are still there for what the sessions leave behind:
     /// <list type="number">
     /// <item>no new connection is served;</item>

@@ -45,6 +45,9 @@ internal static class ServerComposition
         services.AddXmppModule<PingModule>();
         services.AddXmppModule<VersionModule>();
         services.AddXmppModule<TimeModule>();
+
+        // Last: the listeners stop first, so nothing is accepted while the rest shuts down.
+        services.AddXmppListeners();
         return services;
     }
 }

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using XmppServer.Core.Accounts;
 using XmppServer.Core.Tls;
 using XmppServer.Protocol;
@@ -18,10 +18,10 @@ public sealed class TestServer : IXmppServerEndpoint, IAsyncDisposable
 {
     public const string Domain = "localhost";
 
-    private readonly WebApplication _app;
+    private readonly IHost _app;
     private bool _stopped;
 
-    private TestServer(WebApplication app, string dataDirectory, int port, int tlsPort, string? certificatePath)
+    private TestServer(IHost app, string dataDirectory, int port, int tlsPort, string? certificatePath)
     {
         _app = app;
         CertificatePath = certificatePath ?? Path.Combine(dataDirectory, CertificateProvider.GeneratedCertificateFile);
@@ -82,7 +82,7 @@ public sealed class TestServer : IXmppServerEndpoint, IAsyncDisposable
             }
             catch (IOException) when (attempt < 5)
             {
-                await app.DisposeAsync();
+                await ((IAsyncDisposable)app).DisposeAsync();
             }
         }
     }
@@ -106,7 +106,7 @@ public sealed class TestServer : IXmppServerEndpoint, IAsyncDisposable
 
         _stopped = true;
         await _app.StopAsync();
-        await _app.DisposeAsync();
+        await ((IAsyncDisposable)_app).DisposeAsync();
     }
 
     /// <summary>Stops the server if it still runs, and deletes the data directory.</summary>
