@@ -166,7 +166,9 @@ internal sealed class ProxyLink
                         AddForwarded(up, allowed);
                     }
 
-                    if (Forwarded(up) >= limit)
+                    // The limit is read again: a cut set while these bytes were being sent saw too few of them
+                    // forwarded to fire by itself, and nothing more may come to trigger it.
+                    if (Forwarded(up) >= Limit(up))
                     {
                         if (up || _downLimitCuts)
                         {
