@@ -239,8 +239,11 @@ public sealed class ServerProcess : IXmppServerEndpoint, IAsyncDisposable
 
             try
             {
+                // Both listeners: they are bound one after the other, and the first accepts before the second is up.
                 using var probe = new TcpClient();
                 await probe.ConnectAsync("127.0.0.1", Port);
+                using var tlsProbe = new TcpClient();
+                await tlsProbe.ConnectAsync("127.0.0.1", TlsPort);
                 return;
             }
             catch (SocketException) when (DateTime.UtcNow < deadline)
