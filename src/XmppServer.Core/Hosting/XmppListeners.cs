@@ -56,11 +56,11 @@ internal sealed partial class XmppListenerService(
         certificates.EnsureLoaded();
 
         _transport = new SocketTransportFactory(transportOptions, loggerFactory);
+        // XEP-0368: direct TLS on its own port. Bound first: a port accepts from the moment it is bound, and whoever
+        // waits for the server by probing the standard port (5222) then finds the other one up too.
         var options = listen.Value;
-        await ListenAsync(options.Address, options.C2sPort, directTls: false, cancellationToken);
-
-        // XEP-0368: direct TLS on its own port.
         await ListenAsync(options.Address, options.C2sTlsPort, directTls: true, cancellationToken);
+        await ListenAsync(options.Address, options.C2sPort, directTls: false, cancellationToken);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
