@@ -15,12 +15,10 @@ public sealed class LostConnectionTests : AliceAndBobTests
         await alice.SendInitialPresenceAsync();
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await bob.SendInitialPresenceAsync();
-        await bob.SendAsync("<presence to='alice@localhost/a'/>");
-        await alice.ExpectAsync(e => e.Name == "presence" && e.From == "bob@localhost/b" && e.Type is null, "bob's directed presence");
+        await LetAliceSeeBobGoAsync(alice, bob);
 
         var started = System.Diagnostics.Stopwatch.StartNew();
-        await bob.AbortAsync();
-        await alice.ExpectAsync(e => e.Name == "presence" && e.From == "bob@localhost/b" && e.Type == "unavailable", "bob's unavailable presence");
+        await ResetBobAsync(alice, bob);
 
         Assert.True(started.Elapsed < Core.Connections.C2sConnection.CloseTimeout, $"the session ended after {started.Elapsed}");
     }
@@ -32,14 +30,8 @@ public sealed class LostConnectionTests : AliceAndBobTests
         await alice.SendInitialPresenceAsync();
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
         await bob.SendInitialPresenceAsync();
-
-        // Directed presence (RFC 6121 §4.6): alice will be told when bob's session is gone, so the test knows when the
-        // server has noticed the reset instead of guessing with a delay.
-        await bob.SendAsync("<presence to='alice@localhost/a'/>");
-        await alice.ExpectAsync(e => e.Name == "presence" && e.From == "bob@localhost/b" && e.Type is null, "bob's directed presence");
-
-        await bob.AbortAsync();
-        await alice.ExpectAsync(e => e.Name == "presence" && e.From == "bob@localhost/b" && e.Type == "unavailable", "bob's unavailable presence");
+        await LetAliceSeeBobGoAsync(alice, bob);
+        await ResetBobAsync(alice, bob);
 
         // RFC 6121 §8.5.3.2.1: a chat or normal message to the full JID of a resource that is not available is
         // treated as addressed to the bare JID, which has no available resource: offline storage (XEP-0160).
@@ -59,5 +51,22 @@ public sealed class LostConnectionTests : AliceAndBobTests
         Assert.Equal(["lost1", "lost2", "lost3"], messages.Select(m => m.Id));
         Assert.All(messages, m => Assert.Single(m.Elements("delay", Namespaces.Delay)));
         Assert.All(messages, m => Assert.Equal("alice@localhost/a", m.From));
+    }
+
+    /// <summary>
+    /// Directed presence (RFC 6121 §4.6): alice will be told when bob's session is gone, so a test knows when the
+    /// server has noticed a reset instead of guessing with a delay.
+    /// </summary>
+    private static async Task LetAliceSeeBobGoAsync(XmppTestClient alice, XmppTestClient bob)
+    {
+        await bob.SendAsync("<presence to='alice@localhost/a'/>");
+        await alice.ExpectAsync(e => e.Name == "presence" && e.From == "bob@localhost/b" && e.Type is null, "bob's directed presence");
+    }
+
+    /// <summary>Bob's TCP connection is reset, with no closing tag; returns once the server has ended his session.</summary>
+    private static async Task ResetBobAsync(XmppTestClient alice, XmppTestClient bob)
+    {
+        await bob.AbortAsync();
+        await alice.ExpectAsync(e => e.Name == "presence" && e.From == "bob@localhost/b" && e.Type == "unavailable", "bob's unavailable presence");
     }
 }
