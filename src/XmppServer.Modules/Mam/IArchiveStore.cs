@@ -8,8 +8,8 @@ namespace XmppServer.Modules.Mam;
 /// made, before it completes, because the module delivers a message while its entry commits and the archive must keep
 /// the order of delivery. Archive ids are assigned by the store when the call is made: opaque, unpredictable and never
 /// reused. Reads see every append called before them, committed or not yet (the module hands out an entry's id as
-/// the message's stanza-id before the entry commits, and a client may query by it at once). A page of any archive, however large, must be answered without reading the messages before it (keyset
-/// paging).
+/// the message's stanza-id before the entry commits, and a client may query by it at once). A page of any archive,
+/// however large, must be answered without reading the messages before it (keyset paging).
 /// </summary>
 public interface IArchiveStore
 {
