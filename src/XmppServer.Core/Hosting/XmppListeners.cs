@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
@@ -47,8 +46,13 @@ internal sealed partial class XmppListenerService(
 
     private readonly List<IConnectionListener> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
-    private readonly ConcurrentDictionary<ConnectionContext, Task> _running = new();
+
+    // Completes once the listeners are stopped and every connection they accepted has been disposed.
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private SocketTransportFactory? _transport;
+
+    // Connections accepted and not yet disposed; one more while the listeners run, so it reaches 0 only after a stop.
+    private int _open = 1;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -74,7 +78,8 @@ internal sealed partial class XmppListenerService(
 
         // ConnectionHeartbeat closed every stream before any hosted service stopped; what still runs was accepted since
         // (and is being told the server is going down) or is settling its session.
-        await Task.WhenAll(_running.Values).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Release();
+        await _drained.Task.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     public async ValueTask DisposeAsync()
@@ -153,23 +158,17 @@ internal sealed partial class XmppListenerService(
                 return;
             }
 
-            // Each connection runs on its own from here; the accept loop only accepts.
+            // Counted before it runs, so that a stop arriving now waits for it. Each connection runs on its own from
+            // here; the accept loop only accepts.
+            Interlocked.Increment(ref _open);
             ThreadPool.UnsafeQueueUserWorkItem(
-                static state => state.Service.Track(state.Connection, state.DirectTls),
+                static state => _ = state.Service.RunAsync(state.Connection, state.DirectTls),
                 (Service: this, Connection: connection, DirectTls: directTls),
                 preferLocal: false);
         }
     }
 
-    private void Track(ConnectionContext connection, bool directTls)
-    {
-        // Registered before it runs, so that a stop arriving now waits for it.
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _running[connection] = done.Task;
-        _ = RunAsync(connection, directTls, done);
-    }
-
-    private async Task RunAsync(ConnectionContext connection, bool directTls, TaskCompletionSource done)
+    private async Task RunAsync(ConnectionContext connection, bool directTls)
     {
         try
         {
@@ -183,8 +182,16 @@ internal sealed partial class XmppListenerService(
         {
             // Closes the socket once what is still buffered was sent (no reset).
             await connection.DisposeAsync();
-            _running.TryRemove(connection, out _);
-            done.TrySetResult();
+            Release();
+        }
+    }
+
+    /// <summary>A connection was disposed, or the listeners stopped: the last of them completes the drain.</summary>
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _open) == 0)
+        {
+            _drained.TrySetResult();
         }
     }
 
