@@ -227,7 +227,9 @@ public sealed partial class XmppStreamParser
         var attributeCapacity = count;
         if (_frameCount == 0)
         {
-            attributeCapacity++; // room for an inherited xml:lang
+            // Room for an inherited xml:lang and for the 'from' the server stamps on what a client sends (RFC 6120
+            // §8.1.2.1), so neither regrows the list of a routed stanza.
+            attributeCapacity += 2;
         }
 
         // Namespaces in XML §6.2: an unprefixed element is in the default namespace.

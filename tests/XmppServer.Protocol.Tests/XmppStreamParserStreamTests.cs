@@ -160,6 +160,21 @@ public class XmppStreamParserStreamTests
     }
 
     [Fact]
+    public void Parser_TopLevelStanza_HasRoomForTheFromTheServerStamps()
+    {
+        const string Stanza = "<message to='b@example.com' type='chat' id='m1'><body>hi</body></message>";
+        ParserHarness.ParseStanza(Stanza).From = "warm@example.com/up"; // a first call compiles the setter
+        var element = ParserHarness.ParseStanza(Stanza);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        element.From = "a@example.com/phone";
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(5, element.Attributes.Count); // to, type, id, the inherited xml:lang and from
+    }
+
+    [Fact]
     public void Parser_StanzaWithOwnLang_KeepsIt()
     {
         var element = ParserHarness.ParseStanza("<message xml:lang='de'><body xml:lang='fr'>salut</body></message>");
