@@ -66,7 +66,7 @@ public sealed class CarbonsModule(ISessionManager sessions) : IXmppModule
 
         // XEP-0280 §8: a copy for every carbons-enabled resource of the sender except the sending one, whether or
         // not the sender enabled carbons itself.
-        CopyTo(context.From.Bare, context.Stanza, CarbonDirection.Sent, exclude: s => s.Jid == context.From);
+        CopyTo(context.From.Bare, context.Stanza, CarbonDirection.Sent, exceptResource: context.From, exceptDeliveredTo: null);
 
         // The message itself is routed as usual.
         return ValueTask.FromResult(false);
@@ -83,7 +83,7 @@ public sealed class CarbonsModule(ISessionManager sessions) : IXmppModule
             // (copying it as received as well would show it twice).
             if (CarbonEligibility.IsEligible(delivered.Message, CarbonDirection.Sent))
             {
-                CopyTo(account, delivered.Message, CarbonDirection.Sent, exclude: s => s.Jid == delivered.From || Contains(delivery, s));
+                CopyTo(account, delivered.Message, CarbonDirection.Sent, exceptResource: delivered.From, exceptDeliveredTo: delivery);
             }
 
             return ValueTask.CompletedTask;
@@ -93,19 +93,27 @@ public sealed class CarbonsModule(ISessionManager sessions) : IXmppModule
         // RFC 6121 rules gets a copy; those it was delivered to MUST NOT.
         if (CarbonEligibility.IsEligible(delivered.Message, CarbonDirection.Received))
         {
-            CopyTo(account, delivered.Message, CarbonDirection.Received, exclude: s => Contains(delivery, s));
+            CopyTo(account, delivered.Message, CarbonDirection.Received, exceptResource: null, exceptDeliveredTo: delivery);
         }
 
         return ValueTask.CompletedTask;
     }
 
-    private void CopyTo(Jid account, XmppElement message, CarbonDirection direction, Func<IXmppSession, bool> exclude)
+    /// <summary>
+    /// Sends a copy to every carbons-enabled resource of <paramref name="account"/> but the sending one and those the
+    /// message was delivered to. Runs for every message: the exclusions are arguments and the sessions are walked by
+    /// index, so a message nobody gets a copy of allocates nothing here.
+    /// </summary>
+    private void CopyTo(Jid account, XmppElement message, CarbonDirection direction, Jid? exceptResource, IReadOnlyList<IXmppSession>? exceptDeliveredTo)
     {
         XmppElement? copy = null;
-        foreach (var session in sessions.GetSessions(account))
+        var candidates = sessions.GetSessions(account);
+        for (var i = 0; i < candidates.Count; i++)
         {
             // Copies go where messages go: to available resources (RFC 6121 §8.5.2) that asked for them (§4).
-            if (!session.IsAvailable || session.Items.Get<CarbonsState>() is not { IsEnabled: true } || exclude(session))
+            var session = candidates[i];
+            if (!session.IsAvailable || session.Items.Get<CarbonsState>() is not { IsEnabled: true }
+                || session.Jid == exceptResource || (exceptDeliveredTo is not null && Contains(exceptDeliveredTo, session)))
             {
                 continue;
             }
@@ -117,8 +125,9 @@ public sealed class CarbonsModule(ISessionManager sessions) : IXmppModule
 
     private static bool Contains(IReadOnlyList<IXmppSession> sessions, IXmppSession session)
     {
-        foreach (var candidate in sessions)
+        for (var i = 0; i < sessions.Count; i++)
         {
+            var candidate = sessions[i];
             if (ReferenceEquals(candidate, session) || candidate.Jid == session.Jid)
             {
                 return true;
