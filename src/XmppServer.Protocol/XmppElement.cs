@@ -155,36 +155,15 @@ public sealed class XmppElement : XmppNode
 
     public void ClearNodes() => _nodes?.Clear();
 
-    public IEnumerable<XmppElement> Elements()
+    /// <summary>The child elements in document order (text skipped); allocation-free under <c>foreach</c>.</summary>
+    public XmppChildElements Elements() => new(_nodes, null, null);
+
+    /// <summary>The child elements with this name and namespace, in document order.</summary>
+    public XmppChildElements Elements(string name, string ns)
     {
-        if (_nodes is null)
-        {
-            yield break;
-        }
-
-        foreach (var node in _nodes)
-        {
-            if (node is XmppElement element)
-            {
-                yield return element;
-            }
-        }
-    }
-
-    public IEnumerable<XmppElement> Elements(string name, string ns)
-    {
-        if (_nodes is null)
-        {
-            yield break;
-        }
-
-        foreach (var node in _nodes)
-        {
-            if (node is XmppElement element && element.Name == name && element.Namespace == ns)
-            {
-                yield return element;
-            }
-        }
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(ns);
+        return new(_nodes, name, ns);
     }
 
     public XmppElement? Element(string name, string ns)
