@@ -28,8 +28,22 @@ internal static class StanzaIds
     /// claiming to be by it, even when it adds none: only it can have set one, so any other is forged.
     /// </summary>
     public static int RemoveForged(XmppElement message, Jid by)
-        => message.RemoveAll(node => node is XmppElement element
-            && element.Is("stanza-id", MamNamespaces.StanzaId)
-            && Jid.TryParse(element.GetAttribute("by"), out var claimed)
-            && claimed == by);
+    {
+        // Runs for every message, nearly none of which carries one: look first, and build the predicate (a closure)
+        // only when there is something to remove.
+        foreach (var element in message.Elements("stanza-id", MamNamespaces.StanzaId))
+        {
+            if (IsBy(element, by))
+            {
+                return RemoveAllBy(message, by);
+            }
+        }
+
+        return 0;
+    }
+
+    private static int RemoveAllBy(XmppElement message, Jid by)
+        => message.RemoveAll(node => node is XmppElement element && element.Is("stanza-id", MamNamespaces.StanzaId) && IsBy(element, by));
+
+    private static bool IsBy(XmppElement stanzaId, Jid by) => Jid.TryParse(stanzaId.GetAttribute("by"), out var claimed) && claimed == by;
 }
