@@ -15,8 +15,7 @@ public sealed class CsiSettingsTests : AliceAndBobTests
     public async Task Inactive_BufferReachesMaxHeldStanzas_EverythingHeldIsDelivered()
     {
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
-        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "phone");
-        await alice.SendInitialPresenceAsync();
+        await using var alice = await XmppTestClient.LoginAvailableAsync(Server, Alice, resource: "phone");
         await alice.SendAsync($"<enable xmlns='{CsiTests.Sm}'/>");
         await alice.ExpectAsync(e => e.Is("enabled", CsiTests.Sm), "<enabled/>");
         await alice.SendAsync($"<inactive xmlns='{CsiTests.Csi}'/>");

@@ -91,8 +91,7 @@ public sealed class CsiTests : AliceAndBobTests
     public async Task ResumedStream_StartsActive_AndWhatWasHeldFollowsTheResumption()
     {
         await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
-        var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "phone");
-        await alice.SendInitialPresenceAsync();
+        var alice = await XmppTestClient.LoginAvailableAsync(Server, Alice, resource: "phone");
         await alice.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
         var id = (await alice.ExpectAsync(e => e.Is("enabled", Sm), "<enabled/>")).GetAttribute("id")!;
         await alice.SendAsync($"<inactive xmlns='{Csi}'/>");
@@ -128,10 +127,8 @@ public sealed class CsiTests : AliceAndBobTests
     [Fact]
     public async Task SessionEndsWhileInactive_HeldReceiptGoesOffline_HeldPresenceAndChatStateDoNot()
     {
-        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
-        await bob.SendInitialPresenceAsync();
-        var phone = await XmppTestClient.LoginAsync(Server, Alice, resource: "phone");
-        await phone.SendInitialPresenceAsync();
+        await using var bob = await XmppTestClient.LoginAvailableAsync(Server, Bob, resource: "b");
+        var phone = await XmppTestClient.LoginAvailableAsync(Server, Alice, resource: "phone");
 
         // Directed presence (RFC 6121 §4.6): bob hears alice's unavailable presence once her session has ended,
         // after what it left behind was routed again.
@@ -186,8 +183,7 @@ public sealed class CsiTests : AliceAndBobTests
 
     private async Task<XmppTestClient> LoginWithStreamManagementAsync(string resource)
     {
-        var client = await XmppTestClient.LoginAsync(Server, Alice, resource: resource);
-        await client.SendInitialPresenceAsync();
+        var client = await XmppTestClient.LoginAvailableAsync(Server, Alice, resource: resource);
         await client.EnableStreamManagementAsync();
         return client;
     }

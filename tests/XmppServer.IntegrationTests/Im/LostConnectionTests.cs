@@ -11,10 +11,8 @@ public sealed class LostConnectionTests : AliceAndBobTests
     {
         // The write loop waits on the session's queue with no cancellation token; the teardown has to wake it. Were
         // it not woken, the teardown would wait the whole close timeout before the session ends.
-        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
-        await alice.SendInitialPresenceAsync();
-        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
-        await bob.SendInitialPresenceAsync();
+        await using var alice = await XmppTestClient.LoginAvailableAsync(Server, Alice, resource: "a");
+        await using var bob = await XmppTestClient.LoginAvailableAsync(Server, Bob, resource: "b");
         await LetAliceSeeBobGoAsync(alice, bob);
 
         var started = System.Diagnostics.Stopwatch.StartNew();
@@ -26,10 +24,8 @@ public sealed class LostConnectionTests : AliceAndBobTests
     [Fact]
     public async Task MessagesToFullJid_AfterRecipientConnectionReset_AreStoredAndDeliveredAtNextLogin()
     {
-        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
-        await alice.SendInitialPresenceAsync();
-        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
-        await bob.SendInitialPresenceAsync();
+        await using var alice = await XmppTestClient.LoginAvailableAsync(Server, Alice, resource: "a");
+        await using var bob = await XmppTestClient.LoginAvailableAsync(Server, Bob, resource: "b");
         await LetAliceSeeBobGoAsync(alice, bob);
         await ResetBobAsync(alice, bob);
 

@@ -31,10 +31,8 @@ public sealed class PresenceTests : AliceAndBobTests
     [Fact]
     public async Task DirectedPresenceToNonContact_ThenDisconnect_SendsThatContactUnavailable()
     {
-        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
-        await bob.SendInitialPresenceAsync();
-        await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
-        await alice.SendInitialPresenceAsync();
+        await using var bob = await XmppTestClient.LoginAvailableAsync(Server, Bob, resource: "b");
+        await using var alice = await XmppTestClient.LoginAvailableAsync(Server, Alice, resource: "a");
 
         await alice.SendAsync("<presence to='bob@localhost'><status>hello stranger</status></presence>");
         var directed = await bob.ExpectAsync(e => e.Name == "presence" && e.From == "alice@localhost/a", "alice's directed presence");

@@ -17,8 +17,7 @@ public sealed class SubscriptionSpamTests : AliceAndBobTests
     public async Task SubscribeRequests_OverThePerMinuteLimit_BounceWithPolicyViolationWait_AndReachNoOne()
     {
         await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
-        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
-        await bob.SendInitialPresenceAsync();
+        await using var bob = await XmppTestClient.LoginAvailableAsync(Server, Bob, resource: "b");
         await alice.SendInitialPresenceAsync();
 
         // Within the limit: requests to strangers go out as usual.

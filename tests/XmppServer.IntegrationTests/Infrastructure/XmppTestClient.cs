@@ -81,6 +81,17 @@ public sealed class XmppTestClient : IAsyncDisposable
         return client;
     }
 
+    /// <summary>
+    /// <see cref="LoginAsync"/>, then initial presence (<see cref="SendInitialPresenceAsync"/>): an available resource,
+    /// as most scenarios start with.
+    /// </summary>
+    public static async Task<XmppTestClient> LoginAvailableAsync(IXmppServerEndpoint server, Jid user, string password = "secret", string? resource = null)
+    {
+        var client = await LoginAsync(server, user, password, resource);
+        await client.SendInitialPresenceAsync();
+        return client;
+    }
+
     public Task SendAsync(string xml) => SendBytesAsync(Encoding.UTF8.GetBytes(xml));
 
     public async Task SendBytesAsync(byte[] bytes)

@@ -11,8 +11,7 @@ public sealed class ShutdownTests
     {
         await using var server = await TestServer.StartAsync();
         var user = await server.CreateUserAsync("alice");
-        await using var client = await XmppTestClient.LoginAsync(server, user, resource: "a");
-        await client.SendInitialPresenceAsync();
+        await using var client = await XmppTestClient.LoginAvailableAsync(server, user, resource: "a");
 
         // The stop waits for the streams to close, so the client reads while it runs.
         var stop = server.StopAsync();

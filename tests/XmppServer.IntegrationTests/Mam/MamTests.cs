@@ -17,8 +17,7 @@ public sealed class MamTests : AliceAndBobTests
     public async Task Chat_ArchivedForBoth_RecipientGetsStanzaIdOfItsArchive_ForgedOneRemoved()
     {
         await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
-        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
-        await bob.SendInitialPresenceAsync();
+        await using var bob = await XmppTestClient.LoginAvailableAsync(Server, Bob, resource: "b");
 
         await alice.SendAsync(
             "<message to='bob@localhost' type='chat' id='m1'><body>hello bob</body>"
@@ -50,8 +49,7 @@ public sealed class MamTests : AliceAndBobTests
         // The sender's archive write runs beside the delivery; the XEP-0198 <a/> must still wait for it.
         const int count = 20;
         await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
-        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
-        await bob.SendInitialPresenceAsync();
+        await using var bob = await XmppTestClient.LoginAvailableAsync(Server, Bob, resource: "b");
         await alice.EnableStreamManagementAsync();
 
         for (var i = 1; i <= count; i++)
@@ -75,8 +73,7 @@ public sealed class MamTests : AliceAndBobTests
         // The recipient's archive entry commits beside the delivery: an online recipient does not wait for the disk,
         // the sender's XEP-0198 <a/> does.
         await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
-        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
-        await bob.SendInitialPresenceAsync();
+        await using var bob = await XmppTestClient.LoginAvailableAsync(Server, Bob, resource: "b");
         await alice.EnableStreamManagementAsync();
 
         // Another process holds the database's write lock, so no archive write can commit.
@@ -145,8 +142,7 @@ public sealed class MamTests : AliceAndBobTests
     public async Task Paging_LastPageThenBackwards_FlippedAndComplete()
     {
         await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
-        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
-        await bob.SendInitialPresenceAsync();
+        await using var bob = await XmppTestClient.LoginAvailableAsync(Server, Bob, resource: "b");
         for (var i = 0; i < 5; i++)
         {
             await alice.SendAsync($"<message to='bob@localhost/b' type='chat'><body>{i}</body></message>");
@@ -193,8 +189,7 @@ public sealed class MamTests : AliceAndBobTests
     public async Task Metadata_AndPrefsNever_StopArchiving()
     {
         await using var alice = await XmppTestClient.LoginAsync(Server, Alice, resource: "a");
-        await using var bob = await XmppTestClient.LoginAsync(Server, Bob, resource: "b");
-        await bob.SendInitialPresenceAsync();
+        await using var bob = await XmppTestClient.LoginAvailableAsync(Server, Bob, resource: "b");
         await alice.SendAsync("<message to='bob@localhost/b' type='chat' id='k'><body>kept</body></message>");
         await bob.ExpectAsync(e => e.Id == "k", "the kept message");
 

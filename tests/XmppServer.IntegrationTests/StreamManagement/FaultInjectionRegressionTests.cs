@@ -95,8 +95,7 @@ public sealed class FaultInjectionRegressionTests : AliceAndBobTests
 
         await alice.DisposeAsync();
 
-        await using var again = await XmppTestClient.LoginAsync(Server, Alice, resource: "again");
-        await again.SendInitialPresenceAsync();
+        await using var again = await XmppTestClient.LoginAvailableAsync(Server, Alice, resource: "again");
         var offline = await again.ExpectAsync(e => e.Id == "m1", "m1 from offline storage");
         Assert.Equal(stanzaId, offline.Element("stanza-id", Sid)?.GetAttribute("id"));
 
