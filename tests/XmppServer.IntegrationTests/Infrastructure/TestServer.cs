@@ -56,35 +56,44 @@ public sealed class TestServer : IXmppServerEndpoint, IAsyncDisposable
         {
             var port = FreePort();
             var tlsPort = FreePort();
-            var values = new Dictionary<string, string?>
-            {
-                ["Xmpp:Domains:0"] = Domain,
-                ["Xmpp:DataDirectory"] = dataDirectory,
-                ["Xmpp:Listen:Address"] = "127.0.0.1",
-                ["Xmpp:Listen:C2sPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Xmpp:Listen:C2sTlsPort"] = tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Logging:LogLevel:Default"] = "Warning",
-            };
-            if (settings is not null)
-            {
-                foreach (var (key, value) in settings)
-                {
-                    values[key] = value;
-                }
-            }
-
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+            var configuration = Configuration(dataDirectory, port, tlsPort, settings);
             var app = Program.BuildServer(configuration);
             try
             {
                 await app.StartAsync();
-                return new TestServer(app, dataDirectory, port, tlsPort, values.GetValueOrDefault("Xmpp:Tls:CertificatePath") is { Length: > 0 } path ? path : null);
+                return new TestServer(app, dataDirectory, port, tlsPort, configuration["Xmpp:Tls:CertificatePath"] is { Length: > 0 } path ? path : null);
             }
             catch (IOException) when (attempt < 5)
             {
                 await ((IAsyncDisposable)app).DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// The configuration a test server runs with: the test domain, <paramref name="dataDirectory"/>, the two client
+    /// ports on 127.0.0.1 (0 turns one off) and logging at Warning, with <paramref name="settings"/> over them.
+    /// </summary>
+    public static IConfiguration Configuration(string dataDirectory, int port, int tlsPort, IDictionary<string, string?>? settings = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Xmpp:Domains:0"] = Domain,
+            ["Xmpp:DataDirectory"] = dataDirectory,
+            ["Xmpp:Listen:Address"] = "127.0.0.1",
+            ["Xmpp:Listen:C2sPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Xmpp:Listen:C2sTlsPort"] = tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        if (settings is not null)
+        {
+            foreach (var (key, value) in settings)
+            {
+                values[key] = value;
+            }
+        }
+
+        return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
     }
 
     public async Task<Jid> CreateUserAsync(string localpart, string password = "secret")

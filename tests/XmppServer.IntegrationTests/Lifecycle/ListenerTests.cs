@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using XmppServer.IntegrationTests.Infrastructure;
 
@@ -16,15 +15,7 @@ public sealed class ListenerTests
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
         var dataDirectory = Path.Combine(Path.GetTempPath(), "xmpp-it-" + Guid.NewGuid().ToString("N"));
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Xmpp:Domains:0"] = TestServer.Domain,
-            ["Xmpp:DataDirectory"] = dataDirectory,
-            ["Xmpp:Listen:Address"] = "127.0.0.1",
-            ["Xmpp:Listen:C2sPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Xmpp:Listen:C2sTlsPort"] = "0",
-            ["Logging:LogLevel:Default"] = "None",
-        }).Build();
+        var configuration = TestServer.Configuration(dataDirectory, port, tlsPort: 0, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "None" });
         var host = Program.BuildServer(configuration);
         try
         {
